@@ -1,0 +1,105 @@
+"""The public entry points: `clean_html`, `clean_text`, and `explain` for why each line went."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from cleaners.decode import decode_bytes
+from cleaners.document import Document, Removal
+from cleaners.extract import html_blocks, page_meta, parse_html
+from cleaners.lang import detect_lang
+from cleaners.normalize import clean_space, dedup_key
+from cleaners.page import AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Meta, Page
+from cleaners.rules import rules_for
+from cleaners.steps import STEPS, _site_like
+
+
+def clean_text(text: str, url: str | None = None) -> Document:
+    """Clean a text dump of a news page (one paragraph or widget per line)."""
+    blocks = [Block(line) for line in (clean_space(raw) for raw in text.splitlines()) if line]
+    meta = Meta(url=url, site=_site(url))
+    lang = detect_lang(" ".join(b.text for b in blocks))
+    return _run(Page(blocks=blocks, meta=meta, rules=rules_for(lang), lang=lang, from_html=False))
+
+
+def clean_html(html: str | bytes, url: str | None = None, charset: str | None = None) -> Document:
+    """Clean an HTML news page; bytes are decoded by BOM, UTF-8, `charset` (the HTTP header's), <meta>, detection."""
+    text = decode_bytes(html, charset)[0] if isinstance(html, bytes) else html
+    tree = parse_html(text)
+    meta = page_meta(tree, url)
+    blocks = html_blocks(tree, url)
+    lang = detect_lang(" ".join(b.text for b in blocks), meta.lang_hint)
+    return _run(Page(blocks=blocks, meta=meta, rules=rules_for(lang), lang=lang, from_html=True))
+
+
+def clean_page(data: bytes, is_html: bool, url: str | None = None, charset: str | None = None) -> Document:
+    """Clean raw page bytes, HTML or a text dump."""
+    if is_html:
+        return clean_html(data, url, charset)
+    return clean_text(decode_bytes(data, charset)[0], url)
+
+
+def explain(doc: Document) -> list[tuple[str, str]]:
+    """Each input block in order with "KEEP" or the rule that removed it (and where it went)."""
+    return [
+        ((r.reason + (f" -> {r.moved_to}" if r.moved_to else "")) if r.reason else "KEEP", r.text) for r in doc.trace
+    ]
+
+
+def _site(url: str | None) -> str:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.lower().removeprefix("www.")
+
+
+def _run(page: Page) -> Document:
+    for step in STEPS:
+        step(page)
+    return _document(page)
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = dedup_key(item)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _document(page: Page) -> Document:
+    meta = page.meta
+    by_role: dict[str, list[str]] = {}
+    for block in page.blocks:
+        by_role.setdefault(block.role, []).append(block.text)
+    leads = by_role.get(LEAD, [])
+    lead: str | None = leads[0] if leads else None
+    if lead is None and meta.visible_lead and page.from_html:
+        lead = meta.visible_lead  # a sapo the extractor left out but the page shows (not just a meta tag)
+        if dedup_key(lead) in {dedup_key(t) for t in by_role.get(BODY, [])}:
+            lead = None
+    bylines = by_role.get(AUTHOR, [])
+    if bylines:
+        author: str | None = " - ".join(bylines)
+    else:
+        people = [a for a in _unique(meta.authors) if not _site_like(a, page)]
+        author = " - ".join(people) or None
+    titles = by_role.get(TITLE, [])
+    title = meta.title or (titles[0] if titles else None)
+    return Document(
+        url=meta.url,
+        site=meta.site,
+        title=title,
+        lead=lead,
+        paragraphs=by_role.get(BODY, []),
+        captions=_unique(by_role.get(CAPTION, []) + meta.captions),
+        published=meta.published,
+        author=author,
+        source_attribution=meta.source_attribution,
+        category=meta.category,
+        lang=page.lang,
+        trace=[
+            Removal(b.text, b.reason, "" if b.role in (BODY, "dropped") else b.role) for b in page.blocks
+        ],
+    )

@@ -1,0 +1,86 @@
+"""The record types that flow through tinsach: one `Document` per clean page, one `Reject` per lost input."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+@dataclass(slots=True)
+class Removal:
+    """One block of the input and its verdict: `reason` is "" for a body paragraph, else why it left the body."""
+
+    text: str
+    reason: str
+    # Where it went instead of the bin: "title", "lead", "captions", "author", "source_attribution", "category" or "".
+    moved_to: str = ""
+
+
+@dataclass(slots=True)
+class Document:
+    """One clean article: metadata, lead and body paragraphs, plus what was removed and why."""
+
+    url: str | None = None
+    raw_ref: str = ""
+    site: str = ""
+    title: str | None = None
+    lead: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    author: str | None = None
+    source_attribution: str | None = None
+    category: str | None = None
+    lang: str | None = None
+    # Every input block in order, kept or not (see `explain`).
+    trace: list[Removal] = field(default_factory=list)
+
+    @property
+    def removals(self) -> list[Removal]:
+        """The blocks that left the body, with their reasons."""
+        return [r for r in self.trace if r.reason]
+
+    @property
+    def text(self) -> str:
+        """Lead and body paragraphs joined by blank lines."""
+        parts = ([self.lead] if self.lead else []) + self.paragraphs
+        return PARAGRAPH_SEPARATOR.join(parts)
+
+    @property
+    def n_words(self) -> int:
+        """Whitespace-separated words (Vietnamese: syllables) in `text`."""
+        return len(self.text.split())
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the normalized text: equal for exact duplicate bodies."""
+        from cleaners.normalize import dedup_key  # local: keeps this module dependency-free
+
+        return hashlib.blake2b(dedup_key(self.text).encode(), digest_size=16).hexdigest()
+
+    @property
+    def doc_id(self) -> str:
+        """Stable id: from the URL when there is one, else from the raw reference."""
+        return make_doc_id(self.url or self.raw_ref)
+
+
+@dataclass(slots=True, frozen=True)
+class Reject:
+    """An input that did not become a clean row, with the reason and the step that decided."""
+
+    raw_ref: str
+    reason: str
+    step: str
+    url: str | None = None
+    site: str = ""
+    message: str = ""
+    doc_id: str | None = None
+    duplicate_of: str | None = None
+
+
+def make_doc_id(key: str) -> str:
+    """A 16-byte hex id derived from a URL or raw reference; the same key gives the same id."""
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

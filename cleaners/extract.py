@@ -1,0 +1,290 @@
+"""HTML to blocks and metadata: markup metadata (JSON-LD, meta tags, breadcrumbs) plus trafilatura's main text."""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from cleaners.dates import parse_iso
+from cleaners.normalize import clean_space, dedup_key
+from cleaners.page import Block, Meta
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
+    "publish-date", "published_time", "dc.date.issued", "dc.date", "dcterms.created", "date",
+    "sailthru.date", "parsely-pub-date", "og:published_time", "datecreated",
+)
+_AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+_TITLE_META = ("og:title", "twitter:title", "title", "dc.title")
+_DESC_META = ("og:description", "description", "twitter:description", "dc.description")
+_SECTION_META = ("article:section", "articlesection", "section", "category")
+# Elements that hold a breadcrumb trail, found by class or id (a generic web convention, not a site rule).
+_BREADCRUMB_XPATH = (
+    "//*[contains(translate(@class,'BREADCRUMB','breadcrumb'),'breadcrumb') or "
+    "contains(translate(@id,'BREADCRUMB','breadcrumb'),'breadcrumb') or @itemtype='https://schema.org/BreadcrumbList' "
+    "or @itemtype='http://schema.org/BreadcrumbList' or @aria-label='breadcrumb']"
+)
+_CAPTION_XPATH = "//figcaption | //*[contains(translate(@class,'CAPTION','caption'),'caption') and not(.//figcaption)]"
+_AUTHOR_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(concat(' ',normalize-space(@class),' '),' author ') "
+    "or contains(concat(' ',normalize-space(@class),' '),' author-name ') "
+    "or contains(concat(' ',normalize-space(@class),' '),' byline ')]"
+)
+_HOME_CRUMBS = frozenset(dedup_key(s) for s in ("Trang chủ", "Home", "Trang nhất", "Homepage"))
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """Parse decoded HTML into an lxml tree (the text is re-encoded, so any declared charset is moot)."""
+    root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    if root is None:  # lxml returns None for documents with nothing in them
+        raise ValueError("no HTML content")
+    return root
+
+
+def _texts(nodes: Any) -> Iterator[str]:
+    for node in nodes if isinstance(nodes, list) else []:
+        text = clean_space(node) if isinstance(node, str) else clean_space(node.text_content())
+        if text:
+            yield text
+
+
+def _meta_values(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        content = meta.get("content")
+        if key and content and content.strip():
+            values.setdefault(key, []).append(clean_space(_unescape(content)))
+    return values
+
+
+def _first(values: dict[str, list[str]], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        if values.get(key):
+            return values[key][0]
+    return None
+
+
+def _json_ld(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page, @graph lists and nested lists flattened."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            found.append(node)
+            if "@graph" in node:
+                walk(node["@graph"])
+
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            walk(json.loads(raw, strict=False))
+        except ValueError:
+            continue  # broken JSON-LD is common; the meta tags usually say the same
+    return found
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type", [])
+    return {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
+
+
+_ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
+                  "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting"}
+
+
+def _unescape(value: str) -> str:
+    # Some sites entity-encode JSON-LD strings twice ("&amp;#7871;"); unescape until stable (bounded).
+    for _ in range(3):
+        if "&" not in value:
+            break
+        value = htmllib.unescape(value)
+    return value
+
+
+def _ld_str(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return clean_space(_unescape(value))
+    return None
+
+
+def _ld_people(value: Any) -> list[str]:
+    """Person names from a JSON-LD author value (organizations are not bylines)."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, str):
+            name = _ld_str(item)
+        elif isinstance(item, dict) and "organization" not in " ".join(_types(item)):
+            name = _ld_str(item.get("name"))
+        else:
+            name = None
+        if name and not name.startswith("http"):
+            names.append(name)
+    return names
+
+
+def _breadcrumb(tree: lxml.html.HtmlElement, ld: list[dict[str, Any]]) -> list[str]:
+    for node in ld:
+        if "breadcrumblist" in _types(node):
+            items = node.get("itemListElement") or []
+            flat: list[dict[str, Any]] = []
+            for item in items if isinstance(items, list) else []:
+                flat.extend(i for i in (item if isinstance(item, list) else [item]) if isinstance(i, dict))
+            flat.sort(key=lambda i: int(i.get("position") or 0) if str(i.get("position", "")).isdigit() else 0)
+            names = []
+            for item in flat:
+                inner = item.get("item")
+                name = _ld_str(item.get("name")) or (_ld_str(inner.get("name")) if isinstance(inner, dict) else None)
+                if name:
+                    names.append(name)
+            if names:
+                return names
+    for node in tree.xpath(_BREADCRUMB_XPATH)[:3]:
+        links = [clean_space(a.text_content()) for a in node.iter("a")]
+        crumbs = [c for c in links if c] or [c for c in _texts([node])]
+        if crumbs:
+            return crumbs
+    return []
+
+
+def _site_names(url: str | None, values: dict[str, list[str]], ld: list[dict[str, Any]]) -> list[str]:
+    names = list(values.get("og:site_name", [])) + list(values.get("application-name", []))
+    for node in ld:
+        types = _types(node)
+        if "organization" in " ".join(types) or "website" in types:
+            name = _ld_str(node.get("name"))
+            if name:
+                names.append(name)
+        publisher = node.get("publisher")
+        if isinstance(publisher, dict) and _ld_str(publisher.get("name")):
+            names.append(_ld_str(publisher.get("name")) or "")
+    if url:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        if host:
+            names.append(host)
+    return [n for n in names if n]
+
+
+def page_meta(tree: lxml.html.HtmlElement, url: str | None) -> Meta:
+    """Metadata stated in markup: JSON-LD first, then meta tags, then conventional elements."""
+    values = _meta_values(tree)
+    ld = _json_ld(tree)
+    article = next((n for n in ld if _types(n) & _ARTICLE_TYPES), {})
+
+    canonical = next(iter(tree.xpath('//link[@rel="canonical"]/@href')), None) or _first(values, ("og:url",))
+    if canonical and canonical.strip():
+        canonical = urljoin(url or "", canonical.strip())
+        if urlsplit(canonical).scheme in ("http", "https"):
+            url = canonical
+
+    h1 = next(_texts(tree.xpath("//h1")), None)
+    title = _ld_str(article.get("headline")) or _first(values, _TITLE_META) or h1
+    if title is None:
+        title = next(_texts(tree.xpath("//title")), None)
+    if h1 and title and dedup_key(h1) != dedup_key(title) and dedup_key(h1) in dedup_key(title):
+        title = h1  # <title>/og:title often carry " - Site name"; the h1 is the headline as shown
+
+    published = parse_iso(_ld_str(article.get("datePublished")))
+    if published is None:
+        for key in _PUBLISHED_META:
+            for value in values.get(key, []):
+                published = parse_iso(value)
+                if published:
+                    break
+            if published:
+                break
+    if published is None:
+        published = next((parse_iso(t) for t in tree.xpath("//time/@datetime") if parse_iso(t)), None)
+
+    authors = _ld_people(article.get("author"))
+    authors += [clean_space(t) for t in _texts(tree.xpath(_AUTHOR_XPATH)) if len(t) <= 60]
+    for key in _AUTHOR_META:
+        for value in values.get(key, []):
+            authors.extend(v.strip() for v in value.split(";") if v.strip() and not v.strip().startswith("http"))
+    for key, vals in values.items():  # other "<vendor>:author" tags state the byline too
+        if key.endswith(":author") and key not in _AUTHOR_META:
+            for value in vals:
+                authors.extend(v.strip() for v in value.split(";") if v.strip() and not v.strip().startswith("http"))
+
+    crumbs = [c for c in _breadcrumb(tree, ld) if dedup_key(c) not in _HOME_CRUMBS]
+    category = crumbs[0] if crumbs else (_ld_str(article.get("articleSection")) or _first(values, _SECTION_META))
+
+    description = _ld_str(article.get("description")) or _first(values, _DESC_META)
+    visible_lead = None
+    if description and len(description) > 30:
+        key = dedup_key(description)
+        body = tree.find("body")
+        for node in body.iter() if body is not None else []:
+            if not isinstance(node.tag, str) or node.tag in ("script", "style", "meta", "title", "noscript"):
+                continue
+            text = clean_space(node.text_content())
+            if len(text) < len(description) * 0.8 or len(text) > len(description) * 1.3 + 20:
+                continue
+            if dedup_key(text) == key:
+                visible_lead = text
+                break
+
+    captions = []
+    for text in _texts(tree.xpath(_CAPTION_XPATH)):
+        if text not in captions and len(text) <= 1000:
+            captions.append(text)
+
+    lang = tree.get("lang") or _first(values, ("og:locale", "inlanguage", "language", "content-language"))
+    lang = lang or _ld_str(article.get("inLanguage"))
+    return Meta(
+        url=url, site=_site(url), site_names=_site_names(url, values, ld), title=title,
+        description=description, visible_lead=visible_lead, published=published, authors=authors,
+        category=category, lang_hint=lang, captions=captions,
+    )
+
+
+def _site(url: str | None) -> str:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.lower().removeprefix("www.")
+
+
+_BLOCK_TAGS = {"p": "p", "head": "heading", "quote": "quote", "item": "li", "row": "cell", "code": "p"}
+
+
+def html_blocks(tree: lxml.html.HtmlElement, url: str | None) -> list[Block]:
+    """The main text as blocks, by trafilatura (its own dedup off: its cache is global and order-dependent)."""
+    result = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, include_tables=True, include_images=False,
+        include_links=True, deduplicate=False, with_metadata=False, favor_recall=True,
+    )
+    body = getattr(result, "body", None)
+    if body is None:
+        return []
+    blocks: list[Block] = []
+    for node in body.iter():
+        kind = _BLOCK_TAGS.get(node.tag) if isinstance(node.tag, str) else None
+        if kind is None or any(isinstance(a.tag, str) and a.tag in _BLOCK_TAGS for a in node.iterancestors()):
+            continue  # nested blocks (a <p> inside an <item>) are read with their container
+        if node.tag == "row":  # one block per table row, cells separated by " | "
+            text = " | ".join(c for c in (clean_space("".join(cell.itertext())) for cell in node) if c)
+        else:
+            text = clean_space("".join(node.itertext()))
+        if not text:
+            continue
+        refs = clean_space(" ".join("".join(r.itertext()) for r in node.iter("ref")))
+        blocks.append(Block(text, kind=kind, is_link=refs == text))
+    return blocks
+
+
+def strip_scripts(tree: lxml.html.HtmlElement) -> None:
+    """Drop script/style/template elements in place (after metadata is read from them)."""
+    etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)

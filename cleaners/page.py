@@ -1,0 +1,63 @@
+"""The working state of one page while the cleaning steps run over it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cleaners.rules import LanguageRules
+
+# Roles a block can end in. Only BODY blocks become paragraphs.
+BODY, TITLE, LEAD, CAPTION, AUTHOR, ATTRIBUTION, CATEGORY, DROPPED = (
+    "body", "title", "lead", "captions", "author", "source_attribution", "category", "dropped",
+)
+
+
+@dataclass(slots=True)
+class Block:
+    """One line of a text dump or one block element of an extracted HTML page."""
+
+    text: str
+    # Where it came from: "line" (text dump), "p", "heading", "li", "cell", "quote".
+    kind: str = "line"
+    # True when the whole block is the text of one link (a menu item or a related-article headline).
+    is_link: bool = False
+    role: str = BODY
+    reason: str = ""
+
+    def drop(self, reason: str, role: str = DROPPED) -> None:
+        """Take the block out of the body, saying why and where it went."""
+        self.role, self.reason = role, reason
+
+
+@dataclass(slots=True)
+class Meta:
+    """Page metadata gathered from markup before the body is cleaned; the steps fill in the rest."""
+
+    url: str | None = None
+    site: str = ""
+    site_names: list[str] = field(default_factory=list)
+    title: str | None = None
+    description: str | None = None
+    visible_lead: str | None = None
+    published: datetime | None = None
+    authors: list[str] = field(default_factory=list)
+    category: str | None = None
+    lang_hint: str | None = None
+    captions: list[str] = field(default_factory=list)
+    source_attribution: str | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """Blocks plus metadata plus the language rules that apply."""
+
+    blocks: list[Block]
+    meta: Meta
+    rules: LanguageRules | None = None
+    lang: str | None = None
+    from_html: bool = False
+
+    def body(self) -> list[Block]:
+        """The blocks still in the body, in order."""
+        return [b for b in self.blocks if b.role == BODY]

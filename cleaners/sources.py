@@ -1,0 +1,150 @@
+"""Raw inputs: find pages in files, folders and WARCs, and read one page's bytes back from its reference.
+
+A reference (`raw_ref`) is a string: an absolute file path, or `path#offset` for a WARC record. Batches
+of references travel between tasks; page bodies never do.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
+TEXT_SUFFIXES = frozenset({".txt"})
+WARC_SUFFIXES = frozenset({".warc"})
+# Larger pages are not news articles (the biggest article pages seen are ~2 MB); the cap also bounds
+# what a gzip bomb can make us allocate.
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+
+
+class UnreadableInput(Exception):
+    """The input's bytes cannot be had: missing, too large, corrupt compression, not a page."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """One page's bytes and what the container said about them."""
+
+    raw_ref: str
+    data: bytes
+    is_html: bool
+    url: str | None = None
+    charset: str | None = None
+    status: int | None = None
+
+
+def kind_of(path: str | os.PathLike[str]) -> str:
+    """'html', 'text', 'warc' or 'unsupported', from the name (a trailing .gz is looked through)."""
+    name = Path(path).name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    suffix = Path(name).suffix
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in WARC_SUFFIXES:
+        return "warc"
+    return "unsupported"
+
+
+def iter_files(sources: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Files named or under named folders, sorted, hidden files and folders skipped."""
+    for source in sources:
+        path = Path(source).expanduser().resolve()
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield path  # a missing file is still an input: reading it rejects it as unreadable
+
+
+def discover(sources: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """All raw references in `sources`: one per file, one per WARC response record."""
+    refs: list[str] = []
+    for path in iter_files(sources):
+        if kind_of(path) == "warc" and path.is_file():
+            try:
+                refs.extend(f"{path}#{offset}" for offset in warc_offsets(path))
+            except Exception:  # a corrupt WARC is one input that will be rejected when read
+                refs.append(str(path))
+        else:
+            refs.append(str(path))
+    return refs
+
+
+def warc_offsets(path: Path) -> Iterator[int]:
+    """Offsets of the response records in a WARC file."""
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            if record.rec_type == "response":
+                yield records.get_record_offset()
+
+
+def _read_capped(stream: io.BufferedIOBase | gzip.GzipFile, ref: str) -> bytes:
+    data = stream.read(MAX_PAGE_BYTES + 1)
+    if len(data) > MAX_PAGE_BYTES:
+        raise UnreadableInput(f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MiB: {ref}")
+    return data
+
+
+def read(ref: str) -> RawPage:
+    """Read one page back from its reference."""
+    path_part, _, offset = ref.rpartition("#") if "#" in ref and ref.rsplit("#", 1)[1].isdigit() else (ref, "", "")
+    path = Path(path_part)
+    kind = kind_of(path)
+    if kind == "unsupported":
+        raise UnreadableInput(f"unsupported file type {path.suffix or '(none)'!r}")
+    if not path.is_file():
+        raise UnreadableInput(f"no such file: {path}")
+    if kind == "warc":
+        if not offset:
+            raise UnreadableInput("not a readable WARC file")
+        return _read_warc_record(path, int(offset), ref)
+    try:
+        with path.open("rb") as raw:
+            if path.name.lower().endswith(".gz"):
+                with gzip.GzipFile(fileobj=raw) as unzipped:
+                    data = _read_capped(unzipped, ref)
+            else:
+                data = _read_capped(raw, ref)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnreadableInput(f"cannot read {path.name}: {exc}") from exc
+    return RawPage(raw_ref=ref, data=data, is_html=kind == "html", url=path.as_uri())
+
+
+def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
+    try:
+        with path.open("rb") as stream:
+            stream.seek(offset)
+            record = next(iter(ArchiveIterator(stream)))
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            status = None
+            content_type = ""
+            if record.http_headers is not None:
+                status_line = record.http_headers.get_statuscode()
+                status = int(status_line) if status_line and status_line.isdigit() else None
+                content_type = record.http_headers.get_header("Content-Type") or ""
+            data = _read_capped(record.content_stream(), ref)
+    except UnreadableInput:
+        raise
+    except Exception as exc:
+        raise UnreadableInput(f"cannot read WARC record at {offset}: {exc}") from exc
+    charset = None
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip("\"'") or None
+    is_html = "html" in content_type.lower() or not content_type or data.lstrip()[:1] == b"<"
+    return RawPage(raw_ref=ref, data=data, is_html=is_html, url=url, charset=charset, status=status)

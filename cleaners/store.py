@@ -1,0 +1,214 @@
+"""The Parquet dataset: explicit schemas, atomic writes, and the commit that makes re-runs idempotent.
+
+Layout under the output folder (see docs/schema.md):
+    site=<site>/part-<run_id>.parquet     clean rows, hive-partitioned by site
+    _rejects/part-<run_id>.parquet        one row per input that did not become a clean row
+    _staging/<run_id>/...                 per-batch files of a run in progress (removed on commit)
+Folders starting with "_" are skipped by pyarrow, DuckDB's hive reader globbing site=*, polars and Spark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from cleaners.document import Document, Reject
+
+SCHEMA_VERSION = "1"
+PIPELINE_VERSION = "0.1.0"
+UNKNOWN_SITE = "unknown"
+COMPRESSION = "zstd"
+
+_TS = pa.timestamp("us", tz="UTC")
+CLEAN_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("raw_ref", pa.string(), nullable=False),
+        pa.field("site", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("lead", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("paragraphs", pa.list_(pa.string()), nullable=False),
+        pa.field("captions", pa.list_(pa.string()), nullable=False),
+        pa.field("published", _TS),
+        pa.field("author", pa.string()),
+        pa.field("source_attribution", pa.string()),
+        pa.field("category", pa.string()),
+        pa.field("lang", pa.string()),
+        pa.field("n_words", pa.int32(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("ingested_at", _TS, nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ],
+    metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "clean"},
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("raw_ref", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("step", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("site", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string()),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("ingested_at", _TS, nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+    ],
+    metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "rejects"},
+)
+
+_SAFE_SITE = re.compile(r"^[a-z0-9](?:[a-z0-9.\-]{0,251}[a-z0-9])?$")
+
+
+def safe_site(site: str | None) -> str:
+    """The partition value for a site: a lowercase host name, or "unknown" (never a path)."""
+    site = (site or "").strip().lower()
+    return site if _SAFE_SITE.match(site) and ".." not in site else UNKNOWN_SITE
+
+
+def document_row(doc: Document, raw_ref: str, ingested_at: datetime) -> dict[str, Any]:
+    """A clean-schema row for a Document."""
+    return {
+        "doc_id": doc.doc_id, "url": doc.url, "raw_ref": raw_ref, "site": safe_site(doc.site),
+        "title": doc.title, "lead": doc.lead, "text": doc.text, "paragraphs": list(doc.paragraphs),
+        "captions": list(doc.captions), "published": doc.published, "author": doc.author,
+        "source_attribution": doc.source_attribution, "category": doc.category, "lang": doc.lang,
+        "n_words": doc.n_words, "content_hash": doc.content_hash, "ingested_at": ingested_at,
+        "pipeline_version": PIPELINE_VERSION,
+    }
+
+
+def reject_row(reject: Reject, ingested_at: datetime) -> dict[str, Any]:
+    """A rejects-schema row."""
+    return {
+        "raw_ref": reject.raw_ref, "reason": reject.reason, "step": reject.step,
+        "message": reject.message[:2000], "url": reject.url, "site": safe_site(reject.site),
+        "doc_id": reject.doc_id, "duplicate_of": reject.duplicate_of, "ingested_at": ingested_at,
+        "pipeline_version": PIPELINE_VERSION,
+    }
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file so that readers see all of it or nothing (temp file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, tmp, compression=COMPRESSION)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read(paths: Iterable[Path], schema: pa.Schema) -> pa.Table:
+    tables = [pq.read_table(p, schema=schema) for p in paths if p.exists()]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def _existing(out: Path, columns: list[str], rejects: bool = False) -> pa.Table:
+    """Columns of what the dataset already holds (clean rows, or rejects)."""
+    folder = out / "_rejects" if rejects else out
+    if not folder.exists():
+        return pa.table({c: pa.array([], pa.string()) for c in columns})
+    if rejects:
+        dataset = ds.dataset(folder, format="parquet", schema=REJECT_SCHEMA)
+    else:
+        dataset = ds.dataset(folder, format="parquet", partitioning="hive", schema=CLEAN_SCHEMA)
+    return dataset.to_table(columns=columns)
+
+
+def _canonical_order(clean: pa.Table) -> pa.Table:
+    # Which copy of a duplicate is kept must not depend on input order: earliest published first (unknown
+    # dates last), then the most words, then the smallest doc_id.
+    order = pc.sort_indices(
+        clean,
+        options=pc.SortOptions(
+            sort_keys=[("published", "ascending", "at_end"), ("n_words", "descending", "at_end"),
+                       ("doc_id", "ascending", "at_end")],
+        ),
+    )
+    return clean.take(order)
+
+
+def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_id: str) -> dict[str, int]:
+    """Merge a run's staged batches into the dataset: drop rows already there, reject in-run duplicates, write atomically."""
+    clean = _canonical_order(_read(staged_clean, CLEAN_SCHEMA))
+    rejects = _read(staged_rejects, REJECT_SCHEMA)
+    existing = _existing(out, ["doc_id", "content_hash"])
+    known_ids = set(existing.column("doc_id").to_pylist())
+    known_hashes: dict[str, str] = dict(
+        zip(existing.column("content_hash").to_pylist(), existing.column("doc_id").to_pylist(), strict=True)
+    )
+    keep: list[int] = []
+    duplicates: list[dict[str, Any]] = []
+    unchanged = 0
+    ids = clean.column("doc_id").to_pylist()
+    hashes = clean.column("content_hash").to_pylist()
+    refs = clean.column("raw_ref").to_pylist()
+    sites = clean.column("site").to_pylist()
+    urls = clean.column("url").to_pylist()
+    ingested = clean.column("ingested_at").to_pylist()
+    seen_ids: set[str] = set()
+    for i, (doc_id, content_hash) in enumerate(zip(ids, hashes, strict=True)):
+        if doc_id in known_ids:
+            unchanged += 1  # this page is in the dataset already (a re-run): nothing to add, nothing lost
+            continue
+        canonical = doc_id if doc_id in seen_ids else known_hashes.get(content_hash)
+        if canonical is not None:
+            duplicates.append({
+                "raw_ref": refs[i], "reason": "duplicate", "step": "commit",
+                "message": "same URL as another input" if canonical == doc_id else "same text as another document",
+                "url": urls[i], "site": sites[i], "doc_id": doc_id, "duplicate_of": canonical,
+                "ingested_at": ingested[i], "pipeline_version": PIPELINE_VERSION,
+            })
+            continue
+        seen_ids.add(doc_id)
+        known_hashes[content_hash] = doc_id
+        keep.append(i)
+    clean = clean.take(pa.array(keep, pa.int64())).sort_by([("site", "ascending"), ("doc_id", "ascending")])
+    if duplicates:
+        rejects = pa.concat_tables([rejects, pa.Table.from_pylist(duplicates, schema=REJECT_SCHEMA)])
+    known_rejects = {(r["raw_ref"], r["reason"]) for r in _existing(out, ["raw_ref", "reason"], rejects=True).to_pylist()}
+    fresh = [i for i, r in enumerate(rejects.select(["raw_ref", "reason"]).to_pylist())
+             if (r["raw_ref"], r["reason"]) not in known_rejects]
+    rejects = rejects.take(pa.array(fresh, pa.int64()))
+
+    for site in sorted(set(clean.column("site").to_pylist())):
+        part = clean.filter(pc.equal(clean.column("site"), site)).drop_columns(["site"])
+        write_atomic(part.replace_schema_metadata(CLEAN_SCHEMA.metadata), out / f"site={site}" / f"part-{run_id}.parquet")
+    if rejects.num_rows:
+        write_atomic(rejects, out / "_rejects" / f"part-{run_id}.parquet")
+    shutil.rmtree(out / "_staging" / run_id, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (out / "_staging").rmdir()  # only when no other run is staging
+    return {"written": clean.num_rows, "unchanged": unchanged, "duplicates": len(duplicates),
+            "rejects_written": rejects.num_rows}
+
+
+def read_clean(out: str | Path) -> pa.Table:
+    """The whole clean dataset as one table (site restored from the partition path)."""
+    return ds.dataset(Path(out), format="parquet", partitioning="hive", schema=CLEAN_SCHEMA).to_table()
+
+
+def read_rejects(out: str | Path) -> pa.Table:
+    """All rejects."""
+    folder = Path(out) / "_rejects"
+    if not folder.exists():
+        return REJECT_SCHEMA.empty_table()
+    return ds.dataset(folder, format="parquet", schema=REJECT_SCHEMA).to_table()

@@ -1,0 +1,97 @@
+"""The `tinsach` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="tinsach: clean news text from raw pages.")
+console = Console()
+
+
+@app.command()
+def run(
+    sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.html/.htm/.txt/.warc, optionally .gz). Default: the samples in raw/.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output dataset folder.")] = Path("clean"),
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Pages per task.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run the cleaning flow once over SOURCES and write the Parquet dataset."""
+    from flows.pipeline import clean_pipeline
+
+    summary = clean_pipeline(
+        source_list=[str(s) for s in sources] if sources else None, out=str(out), batch_size=batch_size,
+        show_progress=not as_json,
+    )
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_summary(summary)
+
+
+def print_summary(summary: dict[str, object]) -> None:
+    """One screen: inputs, kept, rejected by reason, paragraphs removed by reason."""
+    table = Table(title=f"run {summary['run_id']}", caption=f"dataset: {summary['out']}", show_header=False)
+    table.add_row("inputs", str(summary["inputs"]))
+    table.add_row("kept (clean rows)", str(summary["kept"]))
+    table.add_row("  new rows written", str(summary["written"]))
+    table.add_row("  already in dataset", str(summary["unchanged"]))
+    rejected = summary["rejected"]
+    assert isinstance(rejected, dict)
+    table.add_row("rejected", str(sum(rejected.values())))
+    for reason, count in rejected.items():
+        table.add_row(f"  {reason}", str(count))
+    removed = summary["removed"]
+    assert isinstance(removed, dict)
+    table.add_row("blocks removed", str(sum(removed.values())))
+    for reason, count in list(removed.items())[:12]:
+        table.add_row(f"  {reason}", str(count))
+    moved = summary["moved"]
+    assert isinstance(moved, dict)
+    table.add_row("blocks moved to metadata", ", ".join(f"{k} {v}" for k, v in moved.items()))
+    console.print(table)
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An .html/.txt page (optionally .gz).")],
+    url: Annotated[str | None, typer.Option(help="The page's URL, if known.")] = None,
+) -> None:
+    """Show each block of a page with KEEP or the rule that removed it."""
+    from cleaners import explain as explain_doc
+    from cleaners.api import clean_page
+    from cleaners.sources import read
+
+    raw = read(str(file.resolve()))
+    doc = clean_page(raw.data, raw.is_html, url or raw.url, raw.charset)
+    console.print(f"[bold]title[/]: {doc.title}  [bold]published[/]: {doc.published}  [bold]author[/]: {doc.author}  "
+                  f"[bold]category[/]: {doc.category}  [bold]source[/]: {doc.source_attribution}  [bold]lang[/]: {doc.lang}")
+    for verdict, text in explain_doc(doc):
+        style = "green" if verdict == "KEEP" else ("cyan" if "->" in verdict else "red")
+        console.print(f"[{style}]{verdict:<28}[/] {_shorten(text)}", highlight=False, soft_wrap=True, markup=True)
+
+
+def _shorten(text: str, head: int = 120, tail: int = 50) -> str:
+    """Long paragraphs as start … end, so that trailing credits ("Ảnh: VOV") stay visible."""
+    from rich.markup import escape
+
+    return escape(text if len(text) <= head + tail + 3 else f"{text[:head]} … {text[-tail:]}")
+
+
+def main() -> None:
+    """Entry point of the `tinsach` script."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The ephemeral API server migrates its SQLite database on start; on a busy 2-core machine that
+    # takes longer than Prefect's 20 s default.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+import gzip
+
+import pytest
+
+from cleaners import sources
+from cleaners.runner import process_one
+from tests.helpers import article_html, write_warc
+
+
+def test_discover_expands_folders_sorted_and_skips_hidden(tmp_path):
+    (tmp_path / "b.html").write_text("<p>x</p>")
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / ".hidden.html").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.htm.gz").write_bytes(gzip.compress(b"<p>x</p>"))
+    refs = sources.discover([tmp_path])
+    assert [r.rsplit("/", 1)[1] for r in refs] == ["a.txt", "b.html", "c.htm.gz"]
+
+
+def test_warc_response_records_become_inputs(tmp_path):
+    body = article_html("Tin một", "https://example.vn/tin-1.html").encode()
+    warc = write_warc(tmp_path / "crawl.warc.gz", [
+        ("https://example.vn/tin-1.html", body, "text/html; charset=utf-8", "200 OK"),
+        ("https://example.vn/missing.html", b"not found", "text/html", "404 Not Found"),
+    ])
+    refs = sources.discover([warc])
+    assert len(refs) == 2 and all("#" in r for r in refs)
+    page = sources.read(refs[0])
+    assert page.url == "https://example.vn/tin-1.html" and page.charset == "utf-8" and page.status == 200
+    assert page.data == body
+    missing = process_one(refs[1])
+    assert missing.reason == "unreadable" and "404" in missing.message
+
+
+def test_gzip_and_text_inputs(tmp_path):
+    html = article_html("Tin hai", "https://example.vn/tin-2.html").encode()
+    (tmp_path / "p.html.gz").write_bytes(gzip.compress(html))
+    page = sources.read(str(tmp_path / "p.html.gz"))
+    assert page.is_html and page.data == html and page.url.startswith("file://")
+    (tmp_path / "d.txt").write_text("dòng một")
+    assert not sources.read(str(tmp_path / "d.txt")).is_html
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason", "message"),
+    [
+        ("notes.pdf", b"%PDF-1.4", "unreadable", "unsupported file type"),
+        ("broken.html.gz", b"\x1f\x8b\x08\x00garbage", "unreadable", "cannot read"),
+        ("empty.html", b"", "empty", "zero bytes"),
+        ("widget.html", b"<html><body><p>Copy link</p></body></html>", "empty", "nothing left"),
+        ("stub.html", "<html><body><p>Trang chủ Thời sự</p></body></html>".encode(), "not_article", "words after cleaning"),
+    ],
+)
+def test_bad_inputs_become_rejects_with_a_reason(tmp_path, name, content, reason, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    outcome = process_one(str(path))
+    assert outcome.reason == reason and message in outcome.message
+
+
+def test_missing_file_is_rejected(tmp_path):
+    outcome = process_one(str(tmp_path / "gone.html"))
+    assert outcome.reason == "unreadable" and "no such file" in outcome.message
+
+
+def test_oversized_gzip_is_rejected_without_inflating_it_all(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_PAGE_BYTES", 1000)
+    path = tmp_path / "bomb.html.gz"
+    path.write_bytes(gzip.compress(b"<p>" + b"a" * 100_000 + b"</p>"))
+    outcome = process_one(str(path))
+    assert outcome.reason == "unreadable" and "larger than" in outcome.message

@@ -1,0 +1,130 @@
+"""Each cleaning rule on small inline pages, asserting the reason a line was removed."""
+
+from cleaners import clean_html, clean_text
+
+
+def reasons(doc):
+    return {r.text: r.reason for r in doc.removals}
+
+
+BODY = [
+    "Sáng 5/1, tại Hà Nội, Bộ Quốc phòng tổ chức Hội nghị tổng kết công tác đối ngoại quốc phòng năm qua.",
+    "Phát biểu tại hội nghị, Thượng tướng nhấn mạnh công tác đối ngoại đã đạt được nhiều kết quả quan trọng.",
+    "Năm tới, các cơ quan sẽ tiếp tục tăng cường hợp tác với các nước láng giềng và đối tác truyền thống.",
+]
+
+
+def page(*lines):
+    return "\n".join(lines)
+
+
+def test_header_clutter_breadcrumb_dateline_widget():
+    doc = clean_text(page("Trang chủ Chính trị - Xã hội", "17:22 | 14/12/2021 GMT+7", "",
+                          "Đối ngoại quốc phòng là trọng tâm", "aa", *BODY))
+    why = reasons(doc)
+    assert why["Trang chủ Chính trị - Xã hội"] == "breadcrumb"
+    assert why["17:22 | 14/12/2021 GMT+7"] == "dateline"
+    assert why["aa"] == "widget"
+    assert doc.category == "Chính trị - Xã hội"
+    assert doc.title == "Đối ngoại quốc phòng là trọng tâm"
+    assert doc.published is not None and doc.published.isoformat() == "2021-12-14T10:22:00+00:00"
+    assert doc.lead == BODY[0] and doc.paragraphs == BODY[1:]
+
+
+def test_today_date_above_title_is_not_the_publication_date():
+    doc = clean_text(page("Thứ bảy,  15/05/2021", "Tiêu đề của bài báo hôm nay", *BODY))
+    assert reasons(doc)["Thứ bảy, 15/05/2021"] == "today_date"
+    assert doc.published is None
+
+
+def test_title_repeated_in_body():
+    doc = clean_text(page("Tiêu đề của bài báo hôm nay", BODY[0], "Tiêu đề của bài báo hôm nay", *BODY[1:]))
+    assert reasons(doc)["Tiêu đề của bài báo hôm nay"] == "repeated_title"
+    assert "Tiêu đề" not in doc.text
+
+
+def test_truncated_teaser_with_other_quotes_is_dropped():
+    teaser = 'Với phương châm "tích cực, chủ động và có trách nhiệm", các cơ quan đã tích cực tham mưu cho Đảng...'
+    full = "Với phương châm “tích cực, chủ động và có trách nhiệm”, các cơ quan đã tích cực tham mưu cho Đảng, Nhà nước."
+    doc = clean_text(page("Tiêu đề của bài báo hôm nay", teaser, full, *BODY))
+    assert reasons(doc)[teaser] == "truncated_teaser"
+    assert full in doc.text
+
+
+def test_near_duplicate_paragraph_is_dropped_once():
+    first = "Công tác đối ngoại quốc phòng đã góp phần quan trọng giữ vững môi trường hòa bình, tranh thủ các điều kiện quốc tế thuận lợi."
+    again = "Công tác đối ngoại quốc phòng đã góp phần quan trọng vào việc giữ vững môi trường hoà bình, tranh thủ các điều kiện quốc tế thuận lợi."
+    doc = clean_text(page(first, *BODY, again))
+    assert reasons(doc)[again] == "near_duplicate"
+    assert doc.text.count("Công tác đối ngoại quốc phòng") == 1
+
+
+def test_related_block_with_doubled_headlines_and_blurbs():
+    headline = "Việt Nam-Trung Quốc nhất trí thúc đẩy hợp tác song phương"
+    blurb = "Hai bên nhất trí đẩy mạnh quan hệ Đối tác hợp tác chiến lược toàn diện."
+    doc = clean_text(page("Tiêu đề của bài báo hôm nay", *BODY, "Tin bài liên quan", headline, headline, blurb,
+                          "Đọc nhiều", "Mùa hè sẻ chia của học sinh Mỹ", "[Video] Người truyền cảm hứng",
+                          "infographic quan he doi tac toan dien viet nam phap", "Phiên bản di động"))
+    why = reasons(doc)
+    assert why["Tin bài liên quan"] == "related_heading"
+    assert why[headline] == "related_headline"
+    assert why[blurb] == "related_blurb"
+    assert why["[Video] Người truyền cảm hứng"] == "media_list"
+    assert why["infographic quan he doi tac toan dien viet nam phap"] == "url_slug"
+    assert why["Phiên bản di động"] == "widget"
+    assert doc.paragraphs == BODY[1:]
+
+
+def test_inline_doubled_headline_takes_its_blurb_only():
+    doubled = "Xây dựng nền ngoại giao hiện đại Xây dựng nền ngoại giao hiện đại"
+    blurb = "Tổng Bí thư nhấn mạnh quan điểm này khi phát biểu tại Hội nghị."
+    doc = clean_text(page("Tiêu đề của bài báo hôm nay", BODY[0], doubled, blurb, *BODY[1:]))
+    why = reasons(doc)
+    assert why[doubled] == "related_headline" and why[blurb] == "related_blurb"
+    assert doc.paragraphs == BODY[1:]
+
+
+def test_related_zone_ends_where_the_body_resumes():
+    doc = clean_text(page("Tiêu đề của bài báo hôm nay", BODY[0], "Tin liên quan", "Một bài báo khác về chủ đề",
+                          BODY[1], BODY[2]))
+    assert reasons(doc)["Một bài báo khác về chủ đề"] == "related_headline"
+    assert BODY[1] in doc.paragraphs and BODY[2] in doc.paragraphs
+
+
+def test_caption_byline_and_attribution_move_to_metadata():
+    caption = "Hội nghị tổng kết công tác đối ngoại quốc phòng. Ảnh: VOV"
+    doc = clean_text(page("(Chinhphu.vn) - " + BODY[0], caption, *BODY[1:], "Anh Kiên", "Theo Báo Chính phủ/VGP"))
+    assert doc.captions == [caption]
+    assert doc.author == "Anh Kiên"
+    assert doc.source_attribution == "Báo Chính phủ/VGP"
+    assert "Anh Kiên" not in doc.text and "Ảnh: VOV" not in doc.text
+
+
+def test_dateline_source_is_the_attribution_unless_it_is_the_site_itself():
+    text = page("(Chinhphu.vn) - " + BODY[0], *BODY[1:])
+    assert clean_text(text).source_attribution == "Chinhphu.vn"
+    assert clean_text(text, url="https://chinhphu.vn/a-1.htm").source_attribution is None
+
+
+def test_body_sentence_starting_with_theo_stays():
+    line = "Theo Thượng tướng Hoàng Xuân Chiến, đến nay nước ta đã thiết lập quan hệ quốc phòng với hơn 100 nước."
+    doc = clean_text(page(*BODY, line))
+    assert line in doc.paragraphs and doc.source_attribution is None
+
+
+ENGLISH = """<html lang="en"><head><title>Markets rally as inflation cools</title></head><body>
+<nav><a href="/">Home</a> <a href="/markets">Markets</a></nav>
+<article><h1>Markets rally as inflation cools</h1>
+<p>Stocks rose sharply on Tuesday after new figures showed inflation cooling faster than economists had expected.</p>
+<p>The benchmark index gained 2.1 percent, its biggest one-day rise since March, led by technology and retail shares.</p>
+<p>Analysts said the data strengthened the case for the central bank to pause its rate increases at its next meeting.</p>
+<p>Bond yields fell across the curve, with the two-year yield dropping to its lowest level in three months.</p>
+</article><footer>Copyright 2026</footer></body></html>"""
+
+
+def test_english_page_keeps_every_paragraph():
+    doc = clean_html(ENGLISH, url="https://news.example.com/markets/rally")
+    assert doc.lang == "en"
+    assert doc.title == "Markets rally as inflation cools"
+    assert len(doc.paragraphs) + (1 if doc.lead else 0) == 4
+    assert "Bond yields fell" in doc.text
