@@ -8,10 +8,14 @@ from datetime import UTC, datetime, timedelta, timezone
 # Vietnamese sites print local time without a zone; Vietnam has used UTC+7 without DST since 1975.
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
-_DATE = r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
+_DATE = (
+    r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
+    # "Ngày 07 tháng 03 năm 2026": the long Vietnamese form
+    r"|ngày\s+(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s*(?:năm|,)\s*(?P<y2>\d{4})"
+)
 _TIME = r"(?P<H>\d{1,2})\s*[:hH]\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2}))?(?:\s*(?P<ampm>[AaPp][Mm]))?"
 _ZONE = r"\(?\s*(?:GMT|UTC)\s*(?P<z>[+\-]\s*\d{1,2})(?::?(?P<zm>\d{2}))?\s*\)?"
-DATE_RE = re.compile(_DATE)
+DATE_RE = re.compile(_DATE, re.IGNORECASE)
 TIME_RE = re.compile(r"(?<![\d/])" + _TIME + r"(?![\d/])")
 ZONE_RE = re.compile(_ZONE, re.IGNORECASE)
 # Everything that may stand on a date line besides the date itself: separators and filler words.
@@ -38,7 +42,7 @@ def parse_visible(text: str) -> tuple[datetime | None, bool]:
     date = DATE_RE.search(text)
     if not date:
         return None, False
-    day, month, year = int(date["d"]), int(date["m"]), int(date["y"])
+    day, month, year = (int(date[k] or date[k + "2"]) for k in ("d", "m", "y"))
     rest = text[: date.start()] + " " + text[date.end() :]
     time = TIME_RE.search(rest)
     hour = minute = second = 0

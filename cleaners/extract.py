@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -12,9 +13,10 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from cleaners.dates import parse_iso
+from cleaners.dates import parse_iso, parse_visible
 from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import Block, Meta
+from cleaners.rules import RELATED_CONTAINER_TOKENS
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _PUBLISHED_META = (
@@ -47,6 +49,39 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     if root is None:  # lxml returns None for documents with nothing in them
         raise ValueError("no HTML content")
     return root
+
+
+_REGEXP_NS = {"re": "http://exslt.org/regular-expressions"}
+_RELATED_RE = "|".join(RELATED_CONTAINER_TOKENS)  # plain [a-z_-] tokens: no escaping needed
+_RELATED_XPATH = etree.XPath(
+    f"//*[self::div or self::section or self::aside or self::ul or self::ol or self::table or self::article]"
+    f"[re:test(@class, '{_RELATED_RE}', 'i') or re:test(@id, '{_RELATED_RE}', 'i')][not(.//h1)]",
+    namespaces=_REGEXP_NS,
+)
+# A related-looking container that holds more than this share of the page's text is the article itself
+# (some themes put "related" in the class of the main wrapper); it is kept.
+PRUNE_MAX_TEXT_SHARE = 0.4
+
+
+def _elements(xpath: etree.XPath, tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    result = xpath(tree)
+    return [n for n in result if isinstance(n, lxml.html.HtmlElement)] if isinstance(result, list) else []
+
+
+def prune_related(tree: lxml.html.HtmlElement) -> int:
+    """Remove containers of related links, tags and most-read lists in place; returns how many."""
+    body = tree.find("body")
+    total = len(body.text_content()) if body is not None else 0
+    pruned = 0
+    for node in _elements(_RELATED_XPATH, tree):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        if total and len(node.text_content()) > PRUNE_MAX_TEXT_SHARE * total:
+            continue
+        parent.remove(node)
+        pruned += 1
+    return pruned
 
 
 def _texts(nodes: Any) -> Iterator[str]:
@@ -198,17 +233,7 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None) -> Meta:
     if h1 and title and dedup_key(h1) != dedup_key(title) and dedup_key(h1) in dedup_key(title):
         title = h1  # <title>/og:title often carry " - Site name"; the h1 is the headline as shown
 
-    published = parse_iso(_ld_str(article.get("datePublished")))
-    if published is None:
-        for key in _PUBLISHED_META:
-            for value in values.get(key, []):
-                published = parse_iso(value)
-                if published:
-                    break
-            if published:
-                break
-    if published is None:
-        published = next((parse_iso(t) for t in tree.xpath("//time/@datetime") if parse_iso(t)), None)
+    published = _published(tree, values, article)
 
     authors = _ld_people(article.get("author"))
     authors += [clean_space(t) for t in _texts(tree.xpath(_AUTHOR_XPATH)) if len(t) <= 60]
@@ -222,6 +247,8 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None) -> Meta:
 
     crumbs = [c for c in _breadcrumb(tree, ld) if dedup_key(c) not in _HOME_CRUMBS]
     category = crumbs[0] if crumbs else (_ld_str(article.get("articleSection")) or _first(values, _SECTION_META))
+    if category is None and title:
+        category = _section_above_title(tree, title)
 
     description = _ld_str(article.get("description")) or _first(values, _DESC_META)
     visible_lead = None
@@ -252,6 +279,52 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None) -> Meta:
     )
 
 
+_DATE_ELEMENT_XPATH = etree.XPath(
+    "//*[re:test(@class, 'date|time|publish|posted|ngay|thoigian', 'i') or "
+    "re:test(@id, 'date|time|publish|posted', 'i')][not(self::script or self::style or self::body or self::html)]",
+    namespaces=_REGEXP_NS,
+)
+
+
+def _published(tree: lxml.html.HtmlElement, values: dict[str, list[str]], article: dict[str, Any]) -> datetime | None:
+    """Publication time: JSON-LD, meta tags, <time datetime>, then a visible date-with-time in a date/time element."""
+    candidates = [parse_iso(_ld_str(article.get("datePublished")))]
+    candidates += [parse_iso(v) for key in _PUBLISHED_META for v in values.get(key, [])]
+    candidates += [parse_iso(v) for v in tree.xpath("//time/@datetime")]
+    found = [c for c in candidates if c is not None]
+    if found:
+        best = found[0]
+        for other in found[1:]:
+            # the same minute stated with seconds elsewhere (tuoitre: JSON-LD "08:01", meta "08:01:53")
+            if abs((other - best).total_seconds()) < 60 and other.second and not best.second:
+                best = other
+        return best
+    for node in _elements(_DATE_ELEMENT_XPATH, tree):
+        text = clean_space(node.text_content())
+        if 8 <= len(text) <= 80:
+            when, has_time = parse_visible(text)
+            if when is not None and has_time:
+                return when
+    return None
+
+
+def _section_above_title(tree: lxml.html.HtmlElement, title: str) -> str | None:
+    """A lone short link just above the headline, the usual place of a section label."""
+    key = dedup_key(title)
+    heading = next((n for n in tree.xpath("//h1 | //*[contains(@class, 'title')]")
+                    if dedup_key(clean_space(n.text_content())) == key), None)
+    if heading is None:
+        return None
+    for sibling in list(heading.itersiblings(preceding=True))[:3]:
+        if not isinstance(sibling.tag, str):
+            continue
+        text = clean_space(sibling.text_content())
+        links = [clean_space(a.text_content()) for a in sibling.iter("a")]
+        if text and len(text) <= 40 and len(text.split()) <= 6 and links == [text] and dedup_key(text) not in _HOME_CRUMBS:
+            return text
+    return None
+
+
 def _site(url: str | None) -> str:
     host = (urlsplit(url).hostname or "") if url else ""
     return host.lower().removeprefix("www.")
@@ -264,7 +337,7 @@ def html_blocks(tree: lxml.html.HtmlElement, url: str | None) -> list[Block]:
     """The main text as blocks, by trafilatura (its own dedup off: its cache is global and order-dependent)."""
     result = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, include_tables=True, include_images=False,
-        include_links=True, deduplicate=False, with_metadata=False, favor_recall=True,
+        include_links=True, deduplicate=False, with_metadata=False,
     )
     body = getattr(result, "body", None)
     if body is None:

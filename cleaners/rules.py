@@ -138,6 +138,21 @@ EN = LanguageRules(
     weekdays=pattern(r"\b(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b"),
 )
 
+# Class/id fragments of containers that hold links to other articles, tags or most-read lists, in the
+# ASCII slugs Vietnamese and English sites use ("news_relate_one", "box-tin-lien-quan", "tinkhac").
+# trafilatura already prunes "related" ("elated"), "tags", share and comment boxes; these add the
+# spellings it misses. Matched case-insensitively; an element holding the page's <h1> or most of its
+# text is never pruned.
+RELATED_CONTAINER_TOKENS = (
+    "relate", "lienquan", "lien-quan", "lien_quan", "tinkhac", "tin-khac", "tin_khac", "othernews",
+    "other-news", "other_news", "news-other", "box-other", "xemthem", "xem-them", "docthem", "doc-them",
+    "mostview", "most-view", "most_view", "docnhieu", "doc-nhieu", "xemnhieu", "xem-nhieu", "mostread",
+    "most-read", "hashtag", "box-tag", "tag-box", "tags-", "-tags", "keyword", "suggest", "recommend",
+    "cungchuyenmuc", "cung-chuyen-muc", "same-category", "tin-moi", "tinmoi", "newest", "latest-news",
+)
+if not all(re.fullmatch(r"[a-z_\-]+", t) for t in RELATED_CONTAINER_TOKENS):
+    raise ValueError("RELATED_CONTAINER_TOKENS must be plain lowercase slug fragments")
+
 LANGUAGES: dict[str, LanguageRules] = {rules.lang: rules for rules in (VI, EN)}
 
 

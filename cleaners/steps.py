@@ -186,6 +186,9 @@ def mark_related(page: Page) -> None:
             or (i > 0 and blocks[i - 1].kind == "li" and blocks[i - 1].is_link)
         ):
             block.drop("link_list")
+        elif block.is_link and _headline_like(block) and block.kind != "li":
+            # a paragraph that is nothing but one headline-like link: "read also", never body text
+            block.drop("link_headline")
         elif in_zone and (_headline_like(block) or block.is_link):
             block.drop("related_headline")
             after_headline = True

@@ -1,15 +1,17 @@
 """Golden tests on the seed dumps: decisive with/without/meta snippets, not whole-text equality."""
 
+import gzip
 import tomllib
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from cleaners import clean_text
-from tests.conftest import seed
+from cleaners import clean_html, clean_text
+from tests.conftest import HTML, seed
 
 GOLDEN = tomllib.loads((Path(__file__).parent / "golden" / "seeds.toml").read_text(encoding="utf-8"))
+GOLDEN_HTML = tomllib.loads((Path(__file__).parent / "golden" / "html.toml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +21,18 @@ def docs():
 
 @pytest.mark.parametrize("prefix", sorted(GOLDEN))
 def test_seed(prefix, docs):
-    doc, gold = docs[prefix], GOLDEN[prefix]
+    check(docs[prefix], GOLDEN[prefix])
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_HTML))
+def test_html_page(name):
+    gold = GOLDEN_HTML[name]
+    doc = clean_html(gzip.decompress((HTML / f"{name}.html.gz").read_bytes()), url=gold["url"])
+    check(doc, gold)
+    assert doc.url == gold["url"]
+
+
+def check(doc, gold):
     for snippet in gold.get("with", []):
         assert snippet in doc.text, f"missing from text: {snippet!r}"
     for snippet in gold.get("without", []):
