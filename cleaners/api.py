@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from cleaners.decode import decode_bytes
 from cleaners.document import Document, Removal
-from cleaners.extract import html_blocks, page_meta, parse_html, prune_related
+from cleaners.extract import element_roles, html_blocks, page_meta, parse_html, prune_related
 from cleaners.lang import detect_lang
 from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Meta, Page
@@ -26,8 +26,9 @@ def clean_html(html: str | bytes, url: str | None = None, charset: str | None = 
     """Clean an HTML news page; bytes are decoded by BOM, UTF-8, `charset` (the HTTP header's), <meta>, detection."""
     text = decode_bytes(html, charset)[0] if isinstance(html, bytes) else html
     tree = parse_html(text)
-    prune_related(tree)
-    meta = page_meta(tree, url)
+    roles = element_roles(tree)
+    prune_related(tree, roles)
+    meta = page_meta(tree, url, roles)
     blocks = html_blocks(tree, url)
     lang = detect_lang(" ".join(b.text for b in blocks), meta.lang_hint)
     return _run(Page(blocks=blocks, meta=meta, rules=rules_for(lang), lang=lang, from_html=True))

@@ -5,32 +5,35 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Vietnamese tone marks as combining characters (NFD). Quality marks (circumflex, breve, horn) are not tones.
-_TONES = "\u0300\u0301\u0303\u0309\u0323"
-_TONE_RE = re.compile(f"[{_TONES}]")
-# A word in NFD text: letters/digits plus combining marks.
-_WORD_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
-_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Vietnamese places the tone of "oa", "oe" and "uy" on either vowel ("hoà" old style, "hòa" new style):
+# keys move it onto the first vowel, so both spellings of a word give one key (issue 3). Tone placement
+# never tells two words apart, so this merges nothing that differs in meaning.
+_TONED = {"a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ"}
+_FIRST = {"a": ("o", "òóỏõọ"), "e": ("o", "òóỏõọ"), "y": ("u", "ùúủũụ")}
+_TONE_MOVES = {
+    first + toned: moved + plain
+    for plain, (first, first_toned) in _FIRST.items()
+    for toned, moved in zip(_TONED[plain], first_toned, strict=True)
+}
+_TONE_MOVE_RE = re.compile("|".join(_TONE_MOVES))
+_WORD_RE = re.compile(r"[^\W_]+")
+_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Zero-width characters and soft hyphens (a regex: str.translate with a dict is ~10x slower on pages).
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def clean_space(text: str) -> str:
     """NFC, no zero-width characters or soft hyphens, runs of horizontal space folded to one, ends trimmed."""
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = _ZERO_WIDTH_RE.sub("", unicodedata.normalize("NFC", text))
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def _fold_tone(word: str) -> str:
-    # "hoà" and "hòa" are the same syllable with the tone mark placed by old and new rules: move every
-    # tone mark to the end of the syllable so both spellings give one key (issue 3).
-    tones = _TONE_RE.findall(word)
-    return _TONE_RE.sub("", word) + "".join(tones) if tones else word
-
-
 def key_tokens(text: str) -> list[str]:
-    """Words of `text` for comparisons: casefolded, tone placement folded, punctuation and quotes dropped."""
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return [_fold_tone(w) for w in _WORD_RE.findall(decomposed)]
+    """Words of `text` for comparisons: NFC, casefolded, tone placement folded, punctuation and quotes dropped."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    if _TONE_MOVE_RE.search(folded):
+        folded = _TONE_MOVE_RE.sub(lambda m: _TONE_MOVES[m.group()], folded)
+    return _WORD_RE.findall(folded)
 
 
 def dedup_key(text: str) -> str:
