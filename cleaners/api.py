@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from cleaners.decode import decode_bytes
@@ -11,34 +12,44 @@ from cleaners.lang import detect_lang
 from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Meta, Page
 from cleaners.rules import rules_for
+from cleaners.site_rules import DEFAULT_SITE_RULES, SiteRules, drop_elements, for_site, merge
 from cleaners.steps import STEPS, _site_like
 
 
-def clean_text(text: str, url: str | None = None) -> Document:
+def clean_text(text: str, url: str | None = None, site_rules: Mapping[str, SiteRules] | None = None) -> Document:
     """Clean a text dump of a news page (one paragraph or widget per line)."""
     blocks = [Block(line) for line in (clean_space(raw) for raw in text.splitlines()) if line]
     meta = Meta(url=url, site=_site(url))
     lang = detect_lang(" ".join(b.text for b in blocks))
-    return _run(Page(blocks=blocks, meta=meta, rules=rules_for(lang), lang=lang, from_html=False))
+    rules = merge(rules_for(lang), for_site(meta.site, DEFAULT_SITE_RULES if site_rules is None else site_rules))
+    return _run(Page(blocks=blocks, meta=meta, rules=rules, lang=lang, from_html=False))
 
 
-def clean_html(html: str | bytes, url: str | None = None, charset: str | None = None) -> Document:
+def clean_html(
+    html: str | bytes, url: str | None = None, charset: str | None = None,
+    site_rules: Mapping[str, SiteRules] | None = None,
+) -> Document:
     """Clean an HTML news page; bytes are decoded by BOM, UTF-8, `charset` (the HTTP header's), <meta>, detection."""
     text = decode_bytes(html, charset)[0] if isinstance(html, bytes) else html
     tree = parse_html(text)
+    site = for_site(_site(url), DEFAULT_SITE_RULES if site_rules is None else site_rules)
+    drop_elements(tree, site)
     roles = element_roles(tree)
     prune_related(tree, roles)
     meta = page_meta(tree, url, roles)
     blocks = html_blocks(tree, url)
     lang = detect_lang(" ".join(b.text for b in blocks), meta.lang_hint)
-    return _run(Page(blocks=blocks, meta=meta, rules=rules_for(lang), lang=lang, from_html=True))
+    return _run(Page(blocks=blocks, meta=meta, rules=merge(rules_for(lang), site), lang=lang, from_html=True))
 
 
-def clean_page(data: bytes, is_html: bool, url: str | None = None, charset: str | None = None) -> Document:
+def clean_page(
+    data: bytes, is_html: bool, url: str | None = None, charset: str | None = None,
+    site_rules: Mapping[str, SiteRules] | None = None,
+) -> Document:
     """Clean raw page bytes, HTML or a text dump."""
     if is_html:
-        return clean_html(data, url, charset)
-    return clean_text(decode_bytes(data, charset)[0], url)
+        return clean_html(data, url, charset, site_rules)
+    return clean_text(decode_bytes(data, charset)[0], url, site_rules)
 
 
 def explain(doc: Document) -> list[tuple[str, str]]:

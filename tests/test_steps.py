@@ -128,3 +128,34 @@ def test_english_page_keeps_every_paragraph():
     assert doc.title == "Markets rally as inflation cools"
     assert len(doc.paragraphs) + (1 if doc.lead else 0) == 4
     assert "Bond yields fell" in doc.text
+
+
+def test_site_rule_file_adds_phrases_and_prunes(tmp_path):
+    from cleaners.site_rules import load_site_rules
+
+    (tmp_path / "baomau.vn.toml").write_text(
+        'widget_lines = ["Tải ứng dụng Báo Mẫu"]\nrelated_headings = ["Tin cùng tác giả"]\n'
+        "drop_xpath = [\"//div[@class='promo']\"]\n", encoding="utf-8")
+    rules = load_site_rules(tmp_path)
+    text = page(*BODY, "Tải ứng dụng Báo Mẫu", "Tin cùng tác giả", "Một bài khác của tác giả")
+    doc = clean_text(text, url="https://m.baomau.vn/a.html", site_rules=rules)
+    assert reasons(doc)["Tải ứng dụng Báo Mẫu"] == "widget"
+    assert reasons(doc)["Tin cùng tác giả"] == "related_heading"
+    other = clean_text(text, url="https://other.vn/a.html", site_rules=rules)
+    assert "Tin cùng tác giả" not in reasons(other)  # another site is not affected
+    html = ("<html><body><article><h1>Tiêu đề của bài báo hôm nay</h1>"
+            + "".join(f"<p>{p}</p>" for p in BODY)
+            + "<div class='promo'><p>Khuyến mãi đặc biệt chỉ có hôm nay cho bạn đọc của chúng tôi.</p></div>"
+            + "</article></body></html>")
+    assert "Khuyến mãi" in clean_html(html, url="https://other.vn/a.html", site_rules=rules).text
+    assert "Khuyến mãi" not in clean_html(html, url="https://baomau.vn/a.html", site_rules=rules).text
+
+
+def test_site_rule_file_errors_are_reported(tmp_path):
+    import pytest
+
+    from cleaners.site_rules import load_site_rules
+
+    (tmp_path / "bad.vn.toml").write_text('drop_xpatth = ["//div"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown keys"):
+        load_site_rules(tmp_path)
