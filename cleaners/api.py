@@ -13,7 +13,7 @@ from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Meta, Page
 from cleaners.rules import rules_for
 from cleaners.site_rules import DEFAULT_SITE_RULES, SiteRules, drop_elements, for_site, merge
-from cleaners.steps import STEPS, _site_like
+from cleaners.steps import BYLINE_NOTE, STEPS, _site_like
 
 
 def clean_text(text: str, url: str | None = None, site_rules: Mapping[str, SiteRules] | None = None) -> Document:
@@ -92,7 +92,7 @@ def _document(page: Page) -> Document:
         lead = meta.visible_lead  # a sapo the extractor left out but the page shows (not just a meta tag)
         if dedup_key(lead) in {dedup_key(t) for t in by_role.get(BODY, [])}:
             lead = None
-    bylines = by_role.get(AUTHOR, [])
+    bylines = [BYLINE_NOTE.sub("", b) for b in by_role.get(AUTHOR, [])]
     if bylines:
         author: str | None = " - ".join(bylines)
     else:

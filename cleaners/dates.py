@@ -12,6 +12,8 @@ _DATE = (
     r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
     # "Ngày 07 tháng 03 năm 2026": the long Vietnamese form
     r"|ngày\s+(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s*(?:năm|,)\s*(?P<y2>\d{4})"
+    # "2024-12-12 08:45": ISO order, as some sites print it
+    r"|(?<!\d)(?P<y3>\d{4})-(?P<m3>\d{1,2})-(?P<d3>\d{1,2})(?!\d)"
 )
 _TIME = r"(?P<H>\d{1,2})\s*[:hH]\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2}))?(?:\s*(?P<ampm>[AaPp][Mm]))?"
 _ZONE = r"\(?\s*(?:GMT|UTC)\s*(?P<z>[+\-]\s*\d{1,2})(?::?(?P<zm>\d{2}))?\s*\)?"
@@ -42,7 +44,7 @@ def parse_visible(text: str) -> tuple[datetime | None, bool]:
     date = DATE_RE.search(text)
     if not date:
         return None, False
-    day, month, year = (int(date[k] or date[k + "2"]) for k in ("d", "m", "y"))
+    day, month, year = (int(date[k] or date[k + "2"] or date[k + "3"]) for k in ("d", "m", "y"))
     rest = text[: date.start()] + " " + text[date.end() :]
     time = TIME_RE.search(rest)
     hour = minute = second = 0

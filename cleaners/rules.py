@@ -53,6 +53,8 @@ class LanguageRules:
     date_labels: re.Pattern[str]
     # Day names that make a date line a "today" widget when there is no time ("Thứ bảy, 15/05/2021").
     weekdays: re.Pattern[str]
+    # A line that starts like this and stays short is a widget: tag lists, app promos, "follow us".
+    widget_prefix: re.Pattern[str] = re.compile(r"(?!x)x")
     # Whether the script marks most words (Vietnamese tones): then a line of bare lowercase ASCII words
     # is a URL slug, not prose.
     accented: bool = False
@@ -79,6 +81,9 @@ VI = LanguageRules(
         "Tải ứng dụng", "Tải app", "Quảng cáo", "Tài trợ", "Nguồn", "Tags", "Từ khóa", "Chủ đề",
         "Gửi", "Hủy", "Đóng", "Mới nhất", "Cũ nhất", "Xem thêm bình luận", "Đăng nhập", "Đăng ký",
         "Theo dõi trên Google News", "Tin nổi bật", "Trang chủ", "Tin tức", "Hình ảnh", "Ảnh", "Clip",
+        "Cỡ chữ", "Kích thước chữ", "Lắng nghe", "Nghe bài", "Đọc to", "Về đầu trang", "Trở về đầu trang",
+        "Gửi ý kiến", "Gửi tin", "Ý kiến", "Xem bình luận", "In trang", "Tăng cỡ chữ", "Giảm cỡ chữ",
+        "Chia sẻ qua Facebook", "Chia sẻ qua Zalo", "Chia sẻ Facebook", "Chia sẻ Zalo", "Sao chép link",
     ),
     related_headings=phrases(
         "Tin bài liên quan", "Tin liên quan", "Bài liên quan", "Bài viết liên quan", "Tin tức liên quan",
@@ -96,6 +101,15 @@ VI = LanguageRules(
         r"^(?:xem thêm|đọc thêm|xem tiếp|đọc tiếp)\s+(?:trên|tại|ở|các|những|tin|bài)\b[^.]{0,60}$",
     ),
     home_crumbs=("Trang chủ", "Home"),
+    widget_prefix=pattern(
+        r"^(?:từ khóa|từ khoá|tags?|chủ đề|thẻ)\s*:",
+        r"^(?:tải|cài đặt)\s+(?:ngay\s+)?(?:ứng dụng|app)\b",
+        r"^đọc (?:báo|tin|bài)\s+(?:trên|tại|qua)\s+(?:app|ứng dụng)\b",
+        r"^(?:mời|kính mời) (?:quý )?(?:độc giả|bạn đọc|bạn)\s+(?:theo dõi|xem|đón đọc|đọc|tham gia)\b",
+        r"^theo dõi\b.{0,40}\btrên\s+(?:google news|zalo|facebook|youtube|tiktok)\b",
+        r"^(?:©|copyright\b|bản quyền\b)",
+        r"^(?:ý kiến|bình luận)\s*\(\d+\)$",
+    ),
     # "Ảnh: VOV", "Ảnh VGP", "- Ảnh: H.Y.T.", "(Ảnh: Bệnh viện cung cấp)". Without a colon the credit must
     # start with a capital or digit, so the common word "ảnh hưởng" (influence) never matches.
     caption_credit=pattern(
@@ -104,8 +118,11 @@ VI = LanguageRules(
         r"^\(?(?:Ảnh|Ảnh minh họa|Ảnh minh hoạ|Ảnh chụp màn hình)\)?\.?$",
         r"\((?:Ảnh|Ảnh minh họa|Ảnh minh hoạ)(?:\s*:\s*[^()]{1,60})?\)\.?$",
     ),
+    # The source must start with a capital; a comma may only separate further capitalized sources
+    # ("Theo Reuters, AFP"), so "Theo Thượng tướng X, đến nay ..." (a body sentence) never matches.
     attribution_line=pattern(
-        r"^(?:Theo|Nguồn|Nguồn tin|Nguồn bài)\s*:?\s*(?P<src>(?-i:[A-ZĐÂĂÊÔƠƯ0-9])[^,;:.!?]{0,60}?(?:\.(?:vn|com|net|org)(?:\.vn)?)?[^,;:!?]{0,20})\.?$",
+        r"^(?:Theo|Nguồn|Nguồn tin|Nguồn bài)\s*:?\s*(?P<src>(?-i:[A-ZĐÂĂÊÔƠƯ0-9])[^,;:.!?]{0,60}?"
+        r"(?:\.(?:vn|com|net|org)(?:\.vn)?)?[^,;:!?]{0,20}(?:,\s*(?-i:[A-ZĐÂĂÊÔƠƯ])[^,;:.!?]{0,30})*)\.?$",
     ),
     date_labels=pattern(r"(?:cập nhật|ngày đăng|đăng lúc|đăng ngày|thời gian đăng|xuất bản|đăng|ngày)\s*:?"),
     weekdays=pattern(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ\s+nhật|CN)\b"),
@@ -129,6 +146,12 @@ EN = LanguageRules(
     ),
     related_prefix=pattern(r"^(?:read more|related|see also|also read|read also|more)\s*[:>»-]\s*\S"),
     home_crumbs=("Home",),
+    widget_prefix=pattern(
+        r"^(?:tags?|topics?|filed under)\s*:",
+        r"^(?:©|copyright\b|all rights reserved\b)",
+        r"^(?:download|get) (?:the|our) app\b",
+        r"^follow us on\b",
+    ),
     caption_credit=pattern(
         r"(?:^|[\s(\-–—|])(?:Photo|Photograph|Image|Picture|Credit|Photo credit|Illustration)\s*:\s*(?:[^.!?]|\.(?!\s)){1,60}[.)]?$",
         r"\((?:Photo|Image|Credit)(?:\s*:\s*[^()]{1,60})?\)\.?$",

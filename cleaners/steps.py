@@ -41,6 +41,11 @@ TEASER_MIN_WORDS = 6
 # How many lines at the top may hold the title, breadcrumb and date of a text dump.
 HEADER_WINDOW = 8
 BYLINE_MAX_WORDS = 6
+# Tag lists and promos are short ("Từ khóa: a, b, c"); a longer line that starts like one is prose.
+WIDGET_PREFIX_MAX_WORDS = 20
+# "Minh Hòa (tổng hợp)", "Thu Hà (theo Reuters)": a byline may end in a parenthesis about sourcing.
+BYLINE_NOTE = re.compile(r"\s*\((?P<note>[^()]{1,40})\)\s*$")
+NOTE_SOURCE = re.compile(r"^(?:theo|nguồn|via|from)\s*:?\s*(?P<src>.+)$", re.IGNORECASE)
 TAIL_WINDOW = 4
 
 
@@ -65,12 +70,13 @@ def _alnum(text: str) -> str:
 def mark_widgets(page: Page) -> None:
     """Drop widget lines, separators, media-list items, bare URLs and unaccented URL slugs."""
     widgets = COMMON_WIDGETS | (page.rules.widget_lines if page.rules else frozenset())
+    prefix = page.rules.widget_prefix if page.rules else None
     slugs = page.rules is not None and page.rules.accented
     for block in page.body():
         key = dedup_key(block.text)
         if not key:
             block.drop("separator")
-        elif key in widgets or key.rstrip(" 0123456789") in widgets:
+        elif key in widgets or key.rstrip(" 0123456789") in widgets or _widget_prefixed(block.text, prefix):
             block.drop("widget")
         elif MEDIA_ITEM.search(block.text):
             block.drop("media_list")
@@ -78,6 +84,13 @@ def mark_widgets(page: Page) -> None:
             block.drop("url")
         elif slugs and _is_slug(block.text):
             block.drop("url_slug")
+
+
+def _widget_prefixed(text: str, prefix: re.Pattern[str] | None) -> bool:
+    # "Từ khóa: a, b, c" or "Tải ứng dụng ...": short, and no sentence (unless a list of short items)
+    if prefix is None or len(text.split()) > WIDGET_PREFIX_MAX_WORDS or not prefix.search(text):
+        return False
+    return not SENTENCE_END.search(text) or all(len(p.split()) <= 4 for p in re.split(r"[,;|]", text.split(":", 1)[-1]))
 
 
 def _is_slug(text: str) -> bool:
@@ -265,6 +278,7 @@ def _site_like(name: str, page: Page) -> bool:
 
 
 def _byline_like(text: str) -> bool:
+    text = BYLINE_NOTE.sub("", text)
     words = [w for w in re.split(r"\s+|(?<=,)", text.strip()) if w]
     names = [w for w in words if w.lower() not in NAME_JOINERS]
     if not names or len(names) > BYLINE_MAX_WORDS or len(text) > 60 or re.search(r"\d|[:;!?]", text):
@@ -283,6 +297,10 @@ def mark_tail(page: Page) -> None:
                 page.meta.source_attribution = match.group("src").strip()
         elif _byline_like(block.text) and len(page.body()) > 1:
             block.drop("byline", role=AUTHOR)
+            note = BYLINE_NOTE.search(block.text)
+            source = NOTE_SOURCE.match(note.group("note").strip()) if note else None
+            if source and page.meta.source_attribution is None:
+                page.meta.source_attribution = source.group("src").strip()
         else:
             break
 

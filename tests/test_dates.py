@@ -38,3 +38,8 @@ def test_iso_dates():
 def test_date_line_detection():
     assert is_date_line("17:22 | 14/12/2021 GMT+7")
     assert not is_date_line("Ngày 8/1/2014, tại Hà Nội, Bộ Quốc phòng tổ chức Hội nghị")
+
+
+def test_iso_order_and_long_vietnamese_forms():
+    assert parse_visible("2024-12-12 08:45") == (utc(2024, 12, 12, 1, 45), True)
+    assert parse_visible("Thứ Bảy, Ngày 07 tháng 03 năm 2026") == (utc(2026, 3, 6, 17, 0), False)

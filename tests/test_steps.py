@@ -159,3 +159,27 @@ def test_site_rule_file_errors_are_reported(tmp_path):
     (tmp_path / "bad.vn.toml").write_text('drop_xpatth = ["//div"]\n', encoding="utf-8")
     with pytest.raises(ValueError, match="unknown keys"):
         load_site_rules(tmp_path)
+
+
+def test_tag_lines_app_promos_and_comment_counters_are_widgets():
+    lines = ["Từ khóa: giá vàng, SJC, tỷ giá", "Tải ứng dụng Báo Mẫu để đọc tin nhanh hơn", "Bình luận (12)",
+             "Mời quý độc giả theo dõi các chương trình đã phát sóng", "© Bản quyền thuộc về Báo Mẫu"]
+    doc = clean_text(page("Tiêu đề của bài báo hôm nay", *BODY, *lines))
+    why = reasons(doc)
+    assert all(why[line] == "widget" for line in lines)
+    assert doc.paragraphs == BODY[1:]
+
+
+def test_byline_with_sourcing_note_and_several_agencies():
+    doc = clean_text(page(*BODY, "Thu Hà (theo Reuters)"))
+    assert doc.author == "Thu Hà" and doc.source_attribution == "Reuters"
+    doc = clean_text(page(*BODY, "Theo Reuters, AFP"))
+    assert doc.source_attribution == "Reuters, AFP"
+
+
+def test_english_widget_prefixes_do_not_touch_prose():
+    prose = "Tags: the new rules apply to every company that trades in the region, officials said on Monday, adding that fines would follow."
+    doc = clean_text(page("Markets rally as inflation cools", "Stocks rose sharply on Tuesday after new figures.",
+                          "Tags: markets, inflation", prose))
+    assert reasons(doc)["Tags: markets, inflation"] == "widget"
+    assert prose in doc.paragraphs
