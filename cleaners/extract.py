@@ -45,7 +45,7 @@ _ROLE_WORDS: dict[str, re.Pattern[str]] = {
     "related": re.compile("|".join(RELATED_CONTAINER_TOKENS)),
     "breadcrumb": re.compile(r"breadcrumb"),
     "caption": re.compile(r"caption"),
-    "author": re.compile(r"(?:^|[\s~@])(?:author|author-name|byline)(?:$|\s)"),
+    "author": re.compile(r"(?:^|[\s#])(?:author|author-name|byline)(?:$|\s)"),
     "date": re.compile(r"date|time|publish|posted|ngay|thoigian"),
 }
 _ANY_ROLE = re.compile("|".join(f"(?:{p.pattern})" for p in _ROLE_WORDS.values()))
@@ -56,28 +56,36 @@ _NOT_DATES = frozenset({"script", "style", "body", "html", "meta", "link"})
 PRUNE_MAX_TEXT_SHARE = 0.4
 
 
+def _elements(tree: lxml.html.HtmlElement, xpath: str) -> list[lxml.html.HtmlElement]:
+    result = tree.xpath(xpath)
+    return [n for n in result if isinstance(n, lxml.html.HtmlElement)] if isinstance(result, list) else []
+
+
 def element_roles(tree: lxml.html.HtmlElement) -> dict[str, list[lxml.html.HtmlElement]]:
     """Elements per role ("related", "breadcrumb", "caption", "author", "date"), in document order."""
     found: dict[str, list[lxml.html.HtmlElement]] = {role: [] for role in _ROLE_WORDS}
     found["caption"] = []
-    nodes = tree.xpath("//*[@class or @id or @rel or @itemprop or @itemtype or @aria-label] | //figcaption")
+    nodes = tree.xpath("//*[@class or @id] | //figcaption")
     for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, lxml.html.HtmlElement):
             continue
-        words = " ".join(
-            f"{mark}{value}" for mark, value in (
-                ("", node.get("class")), ("#", node.get("id")), ("@", node.get("itemprop")), ("~", node.get("rel")),
-                ("", node.get("itemtype")), ("", node.get("aria-label")),
-            ) if value
-        ).lower()
         if node.tag == "figcaption":
             found["caption"].append(node)
             continue
+        attrib = node.attrib
+        words = f"{attrib.get('class', '')} #{attrib.get('id', '')}".lower()
         if not _ANY_ROLE.search(words):
             continue
         for role, pattern in _ROLE_WORDS.items():
             if pattern.search(words):
                 found[role].append(node)
+    # microdata and ARIA say it without a class: rel/itemprop author, BreadcrumbList, aria-label
+    for node in _elements(tree, "//*[@rel='author' or @itemprop='author']"):
+        if node not in found["author"]:
+            found["author"].append(node)
+    for node in _elements(tree, "//*[contains(@itemtype, 'BreadcrumbList') or @aria-label='breadcrumb']"):
+        if node not in found["breadcrumb"]:
+            found["breadcrumb"].insert(0, node)
     found["related"] = [n for n in found["related"] if n.tag in _CONTAINERS and not n.xpath(".//h1")]
     found["caption"] = [n for n in found["caption"] if n.tag == "figcaption" or not n.xpath(".//figcaption")]
     found["date"] = [n for n in found["date"] if n.tag not in _NOT_DATES]
