@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -59,6 +60,10 @@ def explain(doc: Document) -> list[tuple[str, str]]:
     ]
 
 
+# "VCCorp.vn", "baodautu.vn": a host name is a publisher, never a person's byline.
+DOMAIN_LIKE = re.compile(r"\.(?:vn|com|net|org|info|biz)\b", re.IGNORECASE)
+
+
 def _site(url: str | None) -> str:
     host = (urlsplit(url).hostname or "") if url else ""
     return host.lower().removeprefix("www.")
@@ -96,7 +101,7 @@ def _document(page: Page) -> Document:
     if bylines:
         author: str | None = " - ".join(bylines)
     else:
-        people = [a for a in _unique(meta.authors) if not _site_like(a, page)]
+        people = [a for a in _unique(meta.authors) if not _site_like(a, page) and not DOMAIN_LIKE.search(a)]
         author = " - ".join(people) or None
     titles = by_role.get(TITLE, [])
     title = meta.title or (titles[0] if titles else None)

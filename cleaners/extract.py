@@ -47,6 +47,7 @@ _ROLE_WORDS: dict[str, re.Pattern[str]] = {
     "caption": re.compile(r"caption"),
     "author": re.compile(r"(?:^|[\s#])(?:author|author-name|byline)(?:$|\s)"),
     "date": re.compile(r"date|time|publish|posted|ngay|thoigian"),
+    "source": re.compile(r"(?:^|[\s#_-])(?:source|nguon|news-source)(?:$|\s)"),
 }
 _ANY_ROLE = re.compile("|".join(f"(?:{p.pattern})" for p in _ROLE_WORDS.values()))
 _CONTAINERS = frozenset({"div", "section", "aside", "ul", "ol", "table", "article"})
@@ -287,10 +288,11 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None,
 
     lang = tree.get("lang") or _first(values, ("og:locale", "inlanguage", "language", "content-language"))
     lang = lang or _ld_str(article.get("inLanguage"))
+    sources = frozenset(dedup_key(t) for t in _texts(roles["source"]) if 2 <= len(t) <= 60)
     return Meta(
         url=url, site=_site(url), site_names=_site_names(url, values, ld), title=title,
         description=description, visible_lead=visible_lead, published=published, authors=authors,
-        category=category, lang_hint=lang, captions=captions,
+        category=category, lang_hint=lang, captions=captions, source_names=sources,
     )
 
 

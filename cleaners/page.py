@@ -46,6 +46,8 @@ class Meta:
     lang_hint: str | None = None
     captions: list[str] = field(default_factory=list)
     source_attribution: str | None = None
+    # Keys of texts the markup marks as the article's source ("source" boxes), for the tail step.
+    source_names: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

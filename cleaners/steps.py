@@ -43,6 +43,8 @@ HEADER_WINDOW = 8
 BYLINE_MAX_WORDS = 6
 # Tag lists and promos are short ("Từ khóa: a, b, c"); a longer line that starts like one is prose.
 WIDGET_PREFIX_MAX_WORDS = 20
+# UI words glued to the end of a source line by the markup ("Theo Nhịp sống thị trường Copy link").
+TRAILING_WIDGET = re.compile(r"\s+(?:copy link|sao chép (?:liên kết|link)|chia sẻ|share)\s*$", re.IGNORECASE)
 # "Minh Hòa (tổng hợp)", "Thu Hà (theo Reuters)": a byline may end in a parenthesis about sourcing.
 BYLINE_NOTE = re.compile(r"\s*\((?P<note>[^()]{1,40})\)\s*$")
 NOTE_SOURCE = re.compile(r"^(?:theo|nguồn|via|from)\s*:?\s*(?P<src>.+)$", re.IGNORECASE)
@@ -289,18 +291,27 @@ def _byline_like(text: str) -> bool:
 def mark_tail(page: Page) -> None:
     """At the end of the body: "Theo ..."/"Nguồn: ..." lines to `source_attribution`, a bare name to `author`."""
     attribution = page.rules.attribution_line if page.rules else None
-    for block in reversed(page.body()[-TAIL_WINDOW:]):
-        match = attribution.search(block.text.strip("()")) if attribution else None
+    # A "Theo <source>" link is often already out of the body as a link headline; look at those too.
+    tail = [b for b in page.blocks if b.role == BODY or b.reason in ("link_headline", "related_link")][-TAIL_WINDOW:]
+    for block in reversed(tail):
+        text = TRAILING_WIDGET.sub("", block.text).strip("() ")
+        match = attribution.search(text) if attribution else None
         if match:
             block.drop("attribution", role=ATTRIBUTION)
             if page.meta.source_attribution is None:
                 page.meta.source_attribution = match.group("src").strip()
+        elif block.role != BODY:
+            continue
         elif _byline_like(block.text) and len(page.body()) > 1:
             block.drop("byline", role=AUTHOR)
             note = BYLINE_NOTE.search(block.text)
             source = NOTE_SOURCE.match(note.group("note").strip()) if note else None
             if source and page.meta.source_attribution is None:
                 page.meta.source_attribution = source.group("src").strip()
+        elif page.meta.source_names and dedup_key(block.text) in page.meta.source_names:
+            block.drop("attribution", role=ATTRIBUTION)  # the page's source box, shown as a line
+            if page.meta.source_attribution is None:
+                page.meta.source_attribution = block.text
         else:
             break
 

@@ -183,3 +183,23 @@ def test_english_widget_prefixes_do_not_touch_prose():
                           "Tags: markets, inflation", prose))
     assert reasons(doc)["Tags: markets, inflation"] == "widget"
     assert prose in doc.paragraphs
+
+
+def test_source_link_with_glued_ui_words_is_the_attribution():
+    from cleaners.page import Block, Meta, Page
+    from cleaners.rules import VI
+    from cleaners.steps import mark_tail
+
+    blocks = [Block(BODY[0], kind="p"), Block(BODY[1], kind="p"),
+              Block("Theo Nhịp sống thị trường Copy link", kind="p", is_link=True)]
+    blocks[2].drop("link_headline")
+    page = Page(blocks=blocks, meta=Meta(), rules=VI, lang="vi", from_html=True)
+    mark_tail(page)
+    assert blocks[2].reason == "attribution" and page.meta.source_attribution == "Nhịp sống thị trường"
+
+
+def test_host_names_are_never_bylines():
+    html = ("<html><head><meta name='author' content='VCCorp.vn'><meta property='article:author' content='Dương Ngọc'>"
+            "</head><body><article><h1>Tiêu đề của bài báo hôm nay</h1>" + "".join(f"<p>{p}</p>" for p in BODY)
+            + "</article></body></html>")
+    assert clean_html(html, url="https://cafef.vn/a.chn").author == "Dương Ngọc"
