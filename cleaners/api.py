@@ -14,7 +14,7 @@ from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Meta, Page
 from cleaners.rules import rules_for
 from cleaners.site_rules import DEFAULT_SITE_RULES, SiteRules, drop_elements, for_site, merge
-from cleaners.steps import BYLINE_NOTE, STEPS, _site_like
+from cleaners.steps import BYLINE_NOTE, BYLINE_PREFIX, STEPS, _site_like
 
 
 def clean_text(text: str, url: str | None = None, site_rules: Mapping[str, SiteRules] | None = None) -> Document:
@@ -101,7 +101,8 @@ def _document(page: Page) -> Document:
     if bylines:
         author: str | None = " - ".join(bylines)
     else:
-        people = [a for a in _unique(meta.authors) if not _site_like(a, page) and not DOMAIN_LIKE.search(a)]
+        names = [BYLINE_PREFIX.sub("", a) for a in meta.authors]
+        people = [a for a in _unique(names) if not _site_like(a, page) and not DOMAIN_LIKE.search(a)]
         author = " - ".join(people) or None
     titles = by_role.get(TITLE, [])
     title = meta.title or (titles[0] if titles else None)

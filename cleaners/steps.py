@@ -43,6 +43,8 @@ HEADER_WINDOW = 8
 BYLINE_MAX_WORDS = 6
 # Tag lists and promos are short ("Từ khóa: a, b, c"); a longer line that starts like one is prose.
 WIDGET_PREFIX_MAX_WORDS = 20
+# "Theo Hồ Hương", "Bài và ảnh: Minh Anh", "By Jane Doe": the name is what follows.
+BYLINE_PREFIX = re.compile(r"^(?:theo|by|bài(?:\s+và\s+ảnh)?|tác giả|phóng viên|nhóm phóng viên)\s*:?\s+(?=\S)", re.IGNORECASE)
 # UI words glued to the end of a source line by the markup ("Theo Nhịp sống thị trường Copy link").
 TRAILING_WIDGET = re.compile(r"\s+(?:copy link|sao chép (?:liên kết|link)|chia sẻ|share)\s*$", re.IGNORECASE)
 # "Minh Hòa (tổng hợp)", "Thu Hà (theo Reuters)": a byline may end in a parenthesis about sourcing.
@@ -292,7 +294,10 @@ def mark_tail(page: Page) -> None:
     """At the end of the body: "Theo ..."/"Nguồn: ..." lines to `source_attribution`, a bare name to `author`."""
     attribution = page.rules.attribution_line if page.rules else None
     # A "Theo <source>" link is often already out of the body as a link headline; look at those too.
-    tail = [b for b in page.blocks if b.role == BODY or b.reason in ("link_headline", "related_link")][-TAIL_WINDOW:]
+    blocks = page.blocks
+    last_body = max((i for i, b in enumerate(blocks) if b.role == BODY), default=-1)
+    end = next((i for i in range(last_body + 1, len(blocks)) if blocks[i].reason == "related_heading"), len(blocks))
+    tail = [b for b in blocks[:end] if b.role == BODY or b.reason in ("link_headline", "related_link")][-TAIL_WINDOW:]
     for block in reversed(tail):
         text = TRAILING_WIDGET.sub("", block.text).strip("() ")
         match = attribution.search(text) if attribution else None

@@ -203,3 +203,9 @@ def test_host_names_are_never_bylines():
             "</head><body><article><h1>Tiêu đề của bài báo hôm nay</h1>" + "".join(f"<p>{p}</p>" for p in BODY)
             + "</article></body></html>")
     assert clean_html(html, url="https://cafef.vn/a.chn").author == "Dương Ngọc"
+
+
+def test_author_prefix_is_stripped_from_markup_bylines():
+    html = ("<html><head><meta name='author' content='Theo Hồ Hương'></head><body><article>"
+            "<h1>Tiêu đề của bài báo hôm nay</h1>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article></body></html>")
+    assert clean_html(html, url="https://cafef.vn/a.chn").author == "Hồ Hương"
