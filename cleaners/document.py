@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 PARAGRAPH_SEPARATOR = "\n\n"
+# Fewer words than this after cleaning is a stub, a gallery or a section page, not an article. The
+# shortest real briefs in the devset have ~80 words; navigation pages left by the extractor ~5-30.
+ARTICLE_MIN_WORDS = 40
 
 
 @dataclass(slots=True)

@@ -15,13 +15,9 @@ from typing import Any
 import pyarrow as pa
 
 from cleaners.api import clean_page
-from cleaners.document import Document, Reject, make_doc_id
+from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject, make_doc_id
 from cleaners.sources import UnreadableInput, read
 from cleaners.store import CLEAN_SCHEMA, REJECT_SCHEMA, document_row, reject_row, write_atomic
-
-# Fewer words than this after cleaning is a stub, a gallery or a section page, not an article. The
-# shortest real briefs in the devset have ~80 words; navigation pages left by the extractor ~5-30.
-MIN_ARTICLE_WORDS = 40
 
 
 @dataclass(slots=True)
@@ -57,8 +53,8 @@ def judge(doc: Document) -> tuple[str, str] | None:
     """Why a cleaned page is not an article, as (reason, message), or None when it is one."""
     if not doc.text.strip():
         return "empty", "nothing left after cleaning"
-    if doc.n_words < MIN_ARTICLE_WORDS:
-        return "not_article", f"{doc.n_words} words after cleaning (< {MIN_ARTICLE_WORDS})"
+    if doc.n_words < ARTICLE_MIN_WORDS:
+        return "not_article", f"{doc.n_words} words after cleaning (< {ARTICLE_MIN_WORDS})"
     return None
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from cleaners.document import Document, Reject
+from cleaners import corpus
+from cleaners.dedup import paragraph_hashes
+from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject
 
 SCHEMA_VERSION = "1"
 PIPELINE_VERSION = "0.1.0"
@@ -52,6 +55,7 @@ CLEAN_SCHEMA = pa.schema(
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("ingested_at", _TS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
+        pa.field("paragraph_hashes", pa.list_(pa.int64()), nullable=False),
     ],
     metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "clean"},
 )
@@ -90,6 +94,7 @@ def document_row(doc: Document, raw_ref: str, ingested_at: datetime) -> dict[str
         "source_attribution": doc.source_attribution, "category": doc.category, "lang": doc.lang,
         "n_words": doc.n_words, "content_hash": doc.content_hash, "ingested_at": ingested_at,
         "pipeline_version": PIPELINE_VERSION,
+        "paragraph_hashes": paragraph_hashes(([doc.lead] if doc.lead else []) + doc.paragraphs),
     }
 
 
@@ -146,8 +151,9 @@ def _canonical_order(clean: pa.Table) -> pa.Table:
     return clean.take(order)
 
 
-def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_id: str) -> dict[str, int]:
-    """Merge a run's staged batches into the dataset: drop rows already there, reject in-run duplicates, write atomically."""
+def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_id: str) -> dict[str, Any]:
+    """Merge a run's staged batches into the dataset: skip rows already there, reject duplicates and
+    site boilerplate (cleaners.corpus), write atomically, update the dedup state."""
     clean = _canonical_order(_read(staged_clean, CLEAN_SCHEMA))
     rejects = _read(staged_rejects, REJECT_SCHEMA)
     existing = _existing(out, ["doc_id", "content_hash"])
@@ -165,12 +171,15 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
     urls = clean.column("url").to_pylist()
     ingested = clean.column("ingested_at").to_pylist()
     seen_ids: set[str] = set()
+    same_url = same_text = 0
     for i, (doc_id, content_hash) in enumerate(zip(ids, hashes, strict=True)):
         if doc_id in known_ids:
             unchanged += 1  # this page is in the dataset already (a re-run): nothing to add, nothing lost
             continue
         canonical = doc_id if doc_id in seen_ids else known_hashes.get(content_hash)
         if canonical is not None:
+            same_url += canonical == doc_id
+            same_text += canonical != doc_id
             duplicates.append({
                 "raw_ref": refs[i], "reason": "duplicate", "step": "commit",
                 "message": "same URL as another input" if canonical == doc_id else "same text as another document",
@@ -181,7 +190,10 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
         seen_ids.add(doc_id)
         known_hashes[content_hash] = doc_id
         keep.append(i)
-    clean = clean.take(pa.array(keep, pa.int64())).sort_by([("site", "ascending"), ("doc_id", "ascending")])
+    survivors, report = corpus.deduplicate(clean.take(pa.array(keep, pa.int64())).to_pylist(), out, run_id,
+                                           CLEAN_SCHEMA, ARTICLE_MIN_WORDS)
+    clean = pa.Table.from_pylist(survivors, schema=CLEAN_SCHEMA).sort_by([("site", "ascending"), ("doc_id", "ascending")])
+    duplicates += report.rejects
     if duplicates:
         rejects = pa.concat_tables([rejects, pa.Table.from_pylist(duplicates, schema=REJECT_SCHEMA)])
     known_rejects = {(r["raw_ref"], r["reason"]) for r in _existing(out, ["raw_ref", "reason"], rejects=True).to_pylist()}
@@ -197,8 +209,9 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
     shutil.rmtree(out / "_staging" / run_id, ignore_errors=True)
     with contextlib.suppress(OSError):
         (out / "_staging").rmdir()  # only when no other run is staging
-    return {"written": clean.num_rows, "unchanged": unchanged, "duplicates": len(duplicates),
-            "rejects_written": rejects.num_rows}
+    return {"written": clean.num_rows, "unchanged": unchanged,
+            "rejected": dict(Counter(d["reason"] for d in duplicates)), "rejects_written": rejects.num_rows,
+            "dedup": {"same_url": same_url, "same_text": same_text, **report.counts()}}
 
 
 def read_clean(out: str | Path) -> pa.Table:

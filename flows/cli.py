@@ -52,6 +52,9 @@ def print_summary(summary: dict[str, object]) -> None:
     table.add_row("blocks removed", str(sum(removed.values())))
     for reason, count in list(removed.items())[:12]:
         table.add_row(f"  {reason}", str(count))
+    dedup = summary.get("dedup") or {}
+    assert isinstance(dedup, dict)
+    table.add_row("corpus dedup", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in dedup.items()))
     moved = summary["moved"]
     assert isinstance(moved, dict)
     table.add_row("blocks moved to metadata", ", ".join(f"{k} {v}" for k, v in moved.items()))

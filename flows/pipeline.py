@@ -38,14 +38,14 @@ def clean_batch(refs: list[str], staging_dir: str, batch_no: int) -> dict[str, A
 
 
 @task(name="commit")
-def commit_run(results: list[dict[str, Any]], out: str, run_id: str) -> dict[str, int]:
+def commit_run(results: list[dict[str, Any]], out: str, run_id: str) -> dict[str, Any]:
     """Write the run's rows into the dataset, atomically and without duplicates."""
     clean = [Path(r["clean_path"]) for r in results if r["clean_path"]]
     rejects = [Path(r["rejects_path"]) for r in results if r["rejects_path"]]
     return store.commit(clean, rejects, Path(out), run_id)
 
 
-def summarize(results: list[dict[str, Any]], committed: dict[str, int], run_id: str, out: str) -> dict[str, Any]:
+def summarize(results: list[dict[str, Any]], committed: dict[str, Any], run_id: str, out: str) -> dict[str, Any]:
     """Counts for the run report: inputs, kept, rejected by reason, paragraphs removed by reason."""
     rejected: Counter[str] = Counter()
     removed: Counter[str] = Counter()
@@ -54,12 +54,13 @@ def summarize(results: list[dict[str, Any]], committed: dict[str, int], run_id: 
         rejected.update(result["rejected"])
         removed.update(result["removed"])
         moved.update(result["moved"])
-    if committed.get("duplicates"):
-        rejected["duplicate"] += committed["duplicates"]
+    at_commit = committed.get("rejected", {})
+    rejected.update(at_commit)
     return {
         "run_id": run_id, "out": out,
         "inputs": sum(r["inputs"] for r in results),
-        "kept": sum(r["kept"] for r in results) - committed.get("duplicates", 0),
+        "kept": sum(r["kept"] for r in results) - sum(at_commit.values()),
+        "dedup": committed.get("dedup", {}),
         "written": committed.get("written", 0), "unchanged": committed.get("unchanged", 0),
         "rejected": dict(rejected.most_common()), "removed": dict(removed.most_common()),
         "moved": dict(moved.most_common()),

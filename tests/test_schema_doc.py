@@ -10,6 +10,7 @@ from cleaners.store import CLEAN_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "schema.md").read_text(encoding="utf-8")
 TYPES = {"string": pa.string(), "list<string>": pa.list_(pa.string()), "int32": pa.int32(),
+         "list<int64>": pa.list_(pa.int64()),
          "timestamp[us, UTC]": pa.timestamp("us", tz="UTC")}
 
 

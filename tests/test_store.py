@@ -8,10 +8,10 @@ from cleaners.runner import process_batch
 from tests.helpers import article_html
 
 
-def make_inputs(folder: Path, pages: dict[str, tuple[str, str]]) -> list[str]:
+def make_inputs(folder: Path, pages: dict[str, tuple]) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, (title, url) in pages.items():
-        (folder / name).write_text(article_html(title, url), encoding="utf-8")
+    for name, (title, url, *body) in pages.items():
+        (folder / name).write_text(article_html(title, url, body=body[0] if body else 0), encoding="utf-8")
     return [str(folder / name) for name in sorted(pages)]
 
 
@@ -23,14 +23,14 @@ def run(refs, out, run_id):
 
 
 def test_rerun_adds_no_rows_and_no_rejects(tmp_path):
-    refs = make_inputs(tmp_path / "in", {"a.html": ("Tin A về giá vàng", "https://a.vn/1"),
-                                         "b.html": ("Tin B về giá vàng", "https://b.vn/2")})
+    refs = make_inputs(tmp_path / "in", {"a.html": ("Tin A về giá vàng", "https://a.vn/1", 0),
+                                         "b.html": ("Tin B về hoa", "https://b.vn/2", 1)})
     refs.append(str(tmp_path / "in" / "missing.html"))
     out = tmp_path / "clean"
     first = run(refs, out, "r1")
     assert first["written"] == 2 and first["rejects_written"] == 1
     second = run(refs, out, "r2")
-    assert second == {"written": 0, "unchanged": 2, "duplicates": 0, "rejects_written": 0}
+    assert (second["written"], second["unchanged"], second["rejected"], second["rejects_written"]) == (0, 2, {}, 0)
     assert store.read_clean(out).num_rows == 2
     assert store.read_rejects(out).num_rows == 1
     assert not (out / "_staging").exists()
@@ -41,7 +41,7 @@ def test_same_url_twice_in_a_run_is_a_duplicate_reject(tmp_path):
                                          "copy.html": ("Tin A về giá vàng", "https://a.vn/1")})
     out = tmp_path / "clean"
     result = run(refs, out, "r1")
-    assert result["written"] == 1 and result["duplicates"] == 1
+    assert result["written"] == 1 and result["rejected"] == {"duplicate": 1}
     rejects = store.read_rejects(out).to_pylist()
     kept = store.read_clean(out).to_pylist()[0]
     assert rejects[0]["reason"] == "duplicate" and rejects[0]["duplicate_of"] == kept["doc_id"]

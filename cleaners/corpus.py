@@ -1,0 +1,211 @@
+"""Corpus-level dedup at commit time: duplicate and near-duplicate documents, then site boilerplate.
+
+State lives beside the data, as Parquet, queryable with DuckDB (docs/dedup.md):
+    _state/paragraph_counts/site=<site>/counts.parquet   para_hash, n_docs
+    _state/lsh_bands/part-<run_id>.parquet               band, band_hash, doc_id
+Both are derived: deleting `_state/` rebuilds it from the clean rows on the next commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from cleaners import dedup
+from cleaners.normalize import dedup_key
+
+STATE = "_state"
+COUNTS_SCHEMA = pa.schema([pa.field("para_hash", pa.int64(), nullable=False),
+                           pa.field("n_docs", pa.int32(), nullable=False)])
+BANDS_SCHEMA = pa.schema([pa.field("band", pa.int16(), nullable=False),
+                          pa.field("band_hash", pa.int64(), nullable=False),
+                          pa.field("doc_id", pa.string(), nullable=False)])
+
+
+@dataclass(slots=True)
+class DedupReport:
+    """What each level removed in one commit."""
+
+    exact: int = 0
+    near: int = 0
+    boilerplate_paragraphs: int = 0
+    emptied: int = 0
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The numbers, for the run summary."""
+        return {"exact_duplicates": self.exact, "near_duplicates": self.near,
+                "boilerplate_paragraphs": self.boilerplate_paragraphs, "emptied_by_boilerplate": self.emptied}
+
+
+def _posix(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _candidate(row: dict[str, Any]) -> dedup.Candidate:
+    return dedup.Candidate(row["doc_id"], _posix(row["published"]), row["n_words"],
+                           dedup.signature(dedup.shingles(row["text"])))
+
+
+def _clean_files(out: Path) -> list[str]:
+    return sorted(str(p) for p in out.glob("site=*/*.parquet"))
+
+
+def _query(sql: str, **tables: pa.Table) -> pa.Table:
+    con = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+def rebuild_state(out: Path, schema: pa.Schema) -> None:
+    """Recompute paragraph counts and LSH bands from the clean rows (after `_state/` was deleted)."""
+    state = out / STATE
+    shutil.rmtree(state, ignore_errors=True)
+    files = _clean_files(out)
+    if not files:
+        return
+    table = ds.dataset(out, format="parquet", partitioning="hive", schema=schema).to_table(
+        columns=["doc_id", "site", "text", "paragraph_hashes"])
+    counts: dict[str, Counter[int]] = {}
+    bands: list[tuple[int, int, str]] = []
+    for row in table.to_pylist():
+        counts.setdefault(row["site"], Counter()).update(set(row["paragraph_hashes"] or []))
+        sig = dedup.signature(dedup.shingles(row["text"]))
+        bands.extend((b, h, row["doc_id"]) for b, h in enumerate(dedup.band_hashes(sig)))
+    for site, counter in counts.items():
+        _write_counts(out, site, counter)
+    _write_bands(out, "rebuild", bands)
+
+
+def _write_counts(out: Path, site: str, counts: Counter[int]) -> None:
+    from cleaners.store import write_atomic  # local: store imports this module
+
+    table = pa.table({"para_hash": list(counts), "n_docs": list(counts.values())}, schema=COUNTS_SCHEMA)
+    write_atomic(table.sort_by("para_hash"), out / STATE / "paragraph_counts" / f"site={site}" / "counts.parquet")
+
+
+def _write_bands(out: Path, run_id: str, rows: list[tuple[int, int, str]]) -> None:
+    from cleaners.store import write_atomic
+
+    if not rows:
+        return
+    band, band_hash, doc_id = zip(*sorted(rows), strict=True)
+    table = pa.table({"band": band, "band_hash": band_hash, "doc_id": doc_id}, schema=BANDS_SCHEMA)
+    write_atomic(table, out / STATE / "lsh_bands" / f"part-{run_id}.parquet")
+
+
+def _read_counts(out: Path, site: str) -> Counter[int]:
+    path = out / STATE / "paragraph_counts" / f"site={site}" / "counts.parquet"
+    if not path.exists():
+        return Counter()
+    table = pq.read_table(path, schema=COUNTS_SCHEMA)
+    return Counter(dict(zip(table.column("para_hash").to_pylist(), table.column("n_docs").to_pylist(), strict=True)))
+
+
+def _existing_candidates(out: Path, run_bands: list[tuple[int, int, int]], schema: pa.Schema) -> list[dict[str, Any]]:
+    """Dataset documents that share a band hash with a run document (a band-hash join in DuckDB)."""
+    files = sorted(str(p) for p in (out / STATE / "lsh_bands").glob("*.parquet"))
+    if not files or not run_bands:
+        return []
+    probe = pa.table({"band": [b for b, _, _ in run_bands], "band_hash": [h for _, h, _ in run_bands]})
+    ids = _query(
+        f"SELECT DISTINCT s.doc_id FROM read_parquet({files!r}) s JOIN probe p "
+        "ON s.band = p.band AND s.band_hash = p.band_hash", probe=probe,
+    ).column("doc_id").to_pylist()
+    if not ids:
+        return []
+    wanted = pa.table({"doc_id": ids})
+    rows = _query(
+        f"SELECT c.doc_id, c.text, c.published, c.n_words FROM read_parquet({_clean_files(out)!r}, "
+        "hive_partitioning = true) c JOIN wanted USING (doc_id)", wanted=wanted,
+    ).to_pylist()
+    return sorted(rows, key=lambda r: r["doc_id"])
+
+
+def _drop_paragraphs(row: dict[str, Any], boiler: set[int]) -> int:
+    """Remove boilerplate paragraphs from a row in place; returns how many went."""
+    removed = 0
+    if row["lead"] and dedup.paragraph_hash(row["lead"]) in boiler:
+        row["lead"] = None
+        removed += 1
+    kept = [p for p in row["paragraphs"] if dedup.paragraph_hash(p) not in boiler]
+    removed += len(row["paragraphs"]) - len(kept)
+    if removed:
+        row["paragraphs"] = kept
+        row["text"] = "\n\n".join(([row["lead"]] if row["lead"] else []) + kept)
+        row["n_words"] = len(row["text"].split())
+        row["content_hash"] = hashlib.blake2b(dedup_key(row["text"]).encode(), digest_size=16).hexdigest()
+    return removed
+
+
+def _reject(row: dict[str, Any], canonical: str, message: str) -> dict[str, Any]:
+    return {"raw_ref": row["raw_ref"], "reason": "duplicate", "step": "dedup", "message": message,
+            "url": row["url"], "site": row["site"], "doc_id": row["doc_id"], "duplicate_of": canonical,
+            "ingested_at": row["ingested_at"], "pipeline_version": row["pipeline_version"]}
+
+
+def deduplicate(rows: list[dict[str, Any]], out: Path, run_id: str, schema: pa.Schema,
+                min_words: int) -> tuple[list[dict[str, Any]], DedupReport]:
+    """New clean rows minus duplicates of each other and of the dataset, minus site boilerplate; updates the state."""
+    report = DedupReport()
+    if not (out / STATE).exists() and _clean_files(out):
+        rebuild_state(out, schema)
+    # 1. duplicate documents: LSH candidates within the run and against the dataset, confirmed on Jaccard
+    new = [_candidate(r) for r in rows]
+    run_bands = [(b, h, i) for i, c in enumerate(new) for b, h in enumerate(dedup.band_hashes(c.sig))]
+    old_rows = _existing_candidates(out, run_bands, schema)
+    old = [_candidate(r) for r in old_rows]
+    # Documents already in the dataset stay canonical: their rows are published and never rewritten.
+    everyone = old + new
+    pairs = [(i, j) for i, j in sorted(dedup.candidate_pairs([dedup.band_hashes(c.sig) for c in everyone]))
+             if (i >= len(old) or j >= len(old)) and dedup.estimated_jaccard(everyone[i].sig, everyone[j].sig) >= dedup.DUPLICATE_JACCARD]
+    duplicate_of = dedup.cluster(everyone, pairs, first=len(old))
+    keep: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        target = duplicate_of.get(len(old) + i)
+        if target is None:
+            keep.append(row)
+            continue
+        canonical = everyone[target]
+        score = dedup.estimated_jaccard(everyone[len(old) + i].sig, canonical.sig)
+        exact = score == 1.0
+        report.exact += exact
+        report.near += not exact
+        report.rejects.append(_reject(row, canonical.doc_id, "same text as another document" if exact
+                                      else f"near-duplicate (estimated Jaccard {score:.2f})"))
+    # 2. site boilerplate: counts from earlier runs plus this run's documents, one vote per document
+    for site in sorted({r["site"] for r in keep}):
+        counts = _read_counts(out, site)
+        site_rows = [r for r in keep if r["site"] == site]
+        for row in site_rows:
+            counts.update(set(row["paragraph_hashes"]))
+        boiler = dedup.boilerplate(counts)
+        for row in site_rows:
+            report.boilerplate_paragraphs += _drop_paragraphs(row, boiler)
+        _write_counts(out, site, counts)
+    survivors = []
+    for row in keep:
+        if row["n_words"] < min_words:
+            report.emptied += 1
+            report.rejects.append({**_reject(row, "", ""), "reason": "not_article", "duplicate_of": None,
+                                   "message": f"{row['n_words']} words left after removing site boilerplate"})
+        else:
+            survivors.append(row)
+    kept_ids = {r["doc_id"] for r in survivors}
+    _write_bands(out, run_id, [(b, h, c.doc_id) for c in new if c.doc_id in kept_ids
+                               for b, h in enumerate(dedup.band_hashes(c.sig))])
+    return survivors, report

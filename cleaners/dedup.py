@@ -1,0 +1,167 @@
+"""Corpus-level deduplication as pure functions: paragraph hashes, site boilerplate, MinHash LSH.
+
+The state these functions feed on (paragraph counts per site, LSH band hashes) lives in Parquet
+beside the data; `cleaners.corpus` reads and writes it. Nothing here keeps state between calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cleaners.normalize import dedup_key, key_tokens
+
+# --- site boilerplate (CCNet-style: count normalized paragraph hashes per site) --------------------
+
+# A paragraph seen in this many distinct documents of one site is the site's boilerplate (footer,
+# promo, standard disclaimer). 3 rather than 2: two articles of a series may share a background
+# paragraph legitimately; a third copy is a template. Calibrated on the seeds/devset variants in
+# bench/dedup_eval.py, where no article paragraph recurs in 3 distinct documents.
+BOILERPLATE_MIN_DOCS = 3
+# Very short paragraphs ("Hà Nội", "Ảnh minh họa") repeat across articles by chance, not by template;
+# they are judged by the cleaning rules, not by counting.
+BOILERPLATE_MIN_WORDS = 4
+
+
+def paragraph_hash(text: str) -> int:
+    """Signed 64-bit hash of a paragraph's dedup key (case, spacing, quotes, tone placement folded)."""
+    digest = hashlib.blake2b(dedup_key(text).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def paragraph_hashes(paragraphs: Iterable[str]) -> list[int]:
+    """Hashes of the paragraphs that can count as boilerplate (long enough), in order, distinct."""
+    seen: dict[int, None] = {}
+    for text in paragraphs:
+        if len(text.split()) >= BOILERPLATE_MIN_WORDS:
+            seen.setdefault(paragraph_hash(text), None)
+    return list(seen)
+
+
+def boilerplate(counts: dict[int, int], min_docs: int = BOILERPLATE_MIN_DOCS) -> set[int]:
+    """The paragraph hashes that are boilerplate given per-site document counts."""
+    return {h for h, n in counts.items() if n >= min_docs}
+
+
+# --- near-duplicate documents: MinHash over syllable shingles, LSH banding ---------------------------
+
+# Shingles are runs of SHINGLE_SIZE syllables (Vietnamese writes syllables space-separated, so a word
+# tokenizer is a syllable tokenizer). With three, a copy with 10% of its words edited keeps an
+# estimated Jaccard of ~0.5-0.6 with its original, while distinct articles on the same event (the
+# seeds) stay at or under 0.07 (bench/dedup_eval.py).
+SHINGLE_SIZE = 3
+# A candidate pair is a duplicate at this estimated Jaccard or more: under the 10%-edit copies, far
+# above same-event articles. Calibrated with bench/dedup_eval.py over seeds 1-5: precision 1.0 and
+# recall 1.0 at 0.45; at 0.5 recall drops to 0.956 on two seeds (10%-edit copies at 0.47-0.49).
+DUPLICATE_JACCARD = 0.45
+# 126 permutations as 42 bands of 3 rows: the LSH S-curve threshold is (1/42)^(1/3) ~ 0.29, and a
+# pair at the duplicate threshold becomes a candidate with p = 1 - (1 - 0.45^3)^42 ~ 0.98 (0.9995 at
+# 0.55). Candidates are confirmed on the estimated Jaccard, so the low S-curve costs time, not precision.
+NUM_PERM = 126
+BANDS = 42
+ROWS = NUM_PERM // BANDS
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX32 = np.uint64(0xFFFFFFFF)
+# Fixed seed: signatures must be comparable across runs, machines and versions of numpy.
+_rng = np.random.RandomState(20261123)
+_A = _rng.randint(1, np.iinfo(np.int64).max, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
+_B = _rng.randint(0, np.iinfo(np.int64).max, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
+assert BANDS * ROWS == NUM_PERM
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> np.ndarray:
+    """32-bit hashes of the distinct syllable k-grams of `text` (all of it when shorter than k)."""
+    tokens = key_tokens(text)
+    grams = {" ".join(tokens[i : i + size]) for i in range(max(1, len(tokens) - size + 1))} if tokens else set()
+    values = [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little") for g in grams]
+    return np.array(sorted(values), dtype=np.uint64)
+
+
+def signature(shingle_hashes: np.ndarray) -> np.ndarray:
+    """MinHash signature (NUM_PERM uint32 values) of a shingle set; all-max for an empty set."""
+    if shingle_hashes.size == 0:
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    # universal hashing (a*x + b) mod p, as datasketch does; uint64 wrap-around is part of the hash
+    with np.errstate(over="ignore"):
+        values = (np.outer(shingle_hashes, _A) + _B) % _MERSENNE & _MAX32
+    result: np.ndarray = values.min(axis=0).astype(np.uint32)
+    return result
+
+
+def band_hashes(sig: np.ndarray) -> list[int]:
+    """One signed 64-bit hash per band of a signature; equal band hashes make a candidate pair."""
+    rows = sig.reshape(BANDS, ROWS)
+    out = []
+    for band, row in enumerate(rows):
+        digest = hashlib.blake2b(band.to_bytes(2, "little") + row.tobytes(), digest_size=8).digest()
+        out.append(int.from_bytes(digest, "little", signed=True))
+    return out
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of equal MinHash values: an unbiased estimate of the shingle sets' Jaccard."""
+    return float(np.mean(a == b))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A document as dedup sees it: id, when, how long, and its signature."""
+
+    doc_id: str
+    published: float | None  # POSIX seconds; None sorts last
+    n_words: int
+    sig: np.ndarray
+
+
+def canonical_key(doc: Candidate) -> tuple[float, int, str]:
+    """Sort key of the copy to keep: earliest published, then the most complete, then the smallest id."""
+    return (doc.published if doc.published is not None else float("inf"), -doc.n_words, doc.doc_id)
+
+
+def cluster(docs: Sequence[Candidate], pairs: Iterable[tuple[int, int]], first: int = 0) -> dict[int, int]:
+    """Union-find over confirmed duplicate pairs: maps each duplicate's index to its canonical index.
+
+    The first `first` documents are already kept (in the dataset): any of them wins over the others.
+    """
+    parent = list(range(len(docs)))
+
+    def rank(k: int) -> tuple[int, float, int, str]:
+        return (0 if k < first else 1, *canonical_key(docs[k]))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            keep, drop = sorted((ri, rj), key=rank)
+            parent[drop] = keep
+    return {i: find(i) for i in range(len(docs)) if find(i) != i}
+
+
+def candidate_pairs(band_table: Sequence[Sequence[int]]) -> set[tuple[int, int]]:
+    """Index pairs that share at least one band hash (band_table[i] = band hashes of doc i)."""
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for i, hashes in enumerate(band_table):
+        for band, value in enumerate(hashes):
+            buckets.setdefault((band, value), []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                pairs.add((members[x], members[y]))
+    return pairs
+
+
+def near_duplicates(docs: Sequence[Candidate], threshold: float = DUPLICATE_JACCARD) -> dict[int, int]:
+    """Duplicates among `docs` (index -> canonical index), confirmed on estimated Jaccard; order-independent."""
+    bands = [band_hashes(d.sig) for d in docs]
+    confirmed = [(i, j) for i, j in sorted(candidate_pairs(bands))
+                 if estimated_jaccard(docs[i].sig, docs[j].sig) >= threshold]
+    return cluster(docs, confirmed)
