@@ -38,6 +38,9 @@ class Document:
     source_attribution: str | None = None
     category: str | None = None
     lang: str | None = None
+    # HTML only: whether the markup declares an article (og:type, JSON-LD Article, article:* tags);
+    # None for text dumps, which have no markup.
+    article_markup: bool | None = None
     # Every input block in order, kept or not (see `explain`).
     trace: list[Removal] = field(default_factory=list)
 

@@ -293,6 +293,8 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None,
         url=url, site=_site(url), site_names=_site_names(url, values, ld), title=title,
         description=description, visible_lead=visible_lead, published=published, authors=authors,
         category=category, lang_hint=lang, captions=captions, source_names=sources,
+        article_markup=bool(article) or "article" in values.get("og:type", [""])[0].lower()
+        or any(k in values for k in ("article:published_time", "article:section")),
     )
 
 
@@ -379,5 +381,5 @@ def html_blocks(tree: lxml.html.HtmlElement, url: str | None) -> list[Block]:
         if not text:
             continue
         refs = clean_space(" ".join("".join(r.itertext()) for r in node.iter("ref")))
-        blocks.append(Block(text, kind=kind, is_link=refs == text))
+        blocks.append(Block(text, kind=kind, is_link=refs == text, link_chars=len(refs)))
     return blocks

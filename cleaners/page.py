@@ -22,6 +22,8 @@ class Block:
     kind: str = "line"
     # True when the whole block is the text of one link (a menu item or a related-article headline).
     is_link: bool = False
+    # Characters of the block that are link text (HTML only): listing pages are mostly links.
+    link_chars: int = 0
     role: str = BODY
     reason: str = ""
 
@@ -48,6 +50,8 @@ class Meta:
     source_attribution: str | None = None
     # Keys of texts the markup marks as the article's source ("source" boxes), for the tail step.
     source_names: frozenset[str] = frozenset()
+    # The markup says this is an article (og:type article, JSON-LD Article, article:published_time).
+    article_markup: bool = False
 
 
 @dataclass(slots=True)

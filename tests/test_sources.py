@@ -48,7 +48,8 @@ def test_gzip_and_text_inputs(tmp_path):
         ("broken.html.gz", b"\x1f\x8b\x08\x00garbage", "unreadable", "cannot read"),
         ("empty.html", b"", "empty", "zero bytes"),
         ("widget.html", b"<html><body><p>Copy link</p></body></html>", "empty", "nothing left"),
-        ("stub.html", "<html><body><p>Trang chủ Thời sự</p></body></html>".encode(), "not_article", "words after cleaning"),
+        ("stub.html", "<html><body><p>Trang chủ Thời sự</p></body></html>".encode(), "not_article", "no article markup"),
+        ("short.txt", "Tin ngắn\nMột dòng duy nhất của bài.".encode(), "not_article", "words after cleaning"),
     ],
 )
 def test_bad_inputs_become_rejects_with_a_reason(tmp_path, name, content, reason, message):
@@ -69,3 +70,21 @@ def test_oversized_gzip_is_rejected_without_inflating_it_all(tmp_path, monkeypat
     path.write_bytes(gzip.compress(b"<p>" + b"a" * 100_000 + b"</p>"))
     outcome = process_one(str(path))
     assert outcome.reason == "unreadable" and "larger than" in outcome.message
+
+
+def test_listing_pages_are_not_articles(tmp_path):
+    teasers = "".join(
+        f"<div class='item'><h3><a href='/tin-{i}.html'>Tiêu đề tin số {i} về kinh tế</a></h3>"
+        f"<p>Tóm tắt tin số {i}: giá cả thị trường biến động mạnh trong tuần qua theo nhiều chuyên gia nhận định.</p></div>"
+        for i in range(12)
+    )
+    listing = f"<html><head><title>Kinh doanh</title></head><body><main>{teasers}</main></body></html>"
+    (tmp_path / "list.html").write_text(listing, encoding="utf-8")
+    outcome = process_one(str(tmp_path / "list.html"))
+    assert outcome.reason == "not_article" and "listing" in outcome.message
+    dated = listing.replace("</head>", "<meta property='og:type' content='article'>"
+                            "<meta property='article:published_time' content='2026-03-07T08:00:00+07:00'></head>")
+    (tmp_path / "dated.html").write_text(dated, encoding="utf-8")
+    # with article markup and a date the listing rule does not apply (the repeated teasers then go
+    # as within-page near-duplicates, leaving a stub)
+    assert "listing" not in getattr(process_one(str(tmp_path / "dated.html")), "message", "")
