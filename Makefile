@@ -22,7 +22,7 @@ run: setup
 	$(UV) run --frozen tinsach run raw --out clean
 
 lint: setup
-	$(UV) run --frozen ruff check cleaners flows tests bench
+	$(UV) run --frozen ruff check cleaners flows scraper tests bench
 	$(UV) run --frozen mypy
 
 test: lint

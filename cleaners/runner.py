@@ -71,6 +71,9 @@ def process_one(ref: str) -> Document | Reject:
         return Reject(raw_ref=ref, reason="error", step="read", message=f"{type(exc).__name__}: {exc}")
     if raw.status is not None and not 200 <= raw.status < 300:
         return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url, message=f"HTTP status {raw.status}")
+    if raw.truncated:
+        return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url,
+                      message=f"response truncated by the crawler ({raw.truncated})")
     if not raw.data.strip():
         return Reject(raw_ref=ref, reason="empty", step="read", url=raw.url, message="zero bytes of content")
     if looks_binary(raw.data):

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import brotli
 from warcio.archiveiterator import ArchiveIterator
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
@@ -38,6 +39,8 @@ class RawPage:
     url: str | None = None
     charset: str | None = None
     status: int | None = None
+    # "length" or "disconnect" when the WARC says the response was cut short (WARC-Truncated)
+    truncated: str | None = None
 
 
 def kind_of(path: str | os.PathLike[str]) -> str:
@@ -83,12 +86,16 @@ def discover(sources: Iterable[str | os.PathLike[str]]) -> list[str]:
     return refs
 
 
+# The crawler marks its own records (robots.txt, feeds, sitemaps) with this header; they are not pages.
+KIND_HEADER = "WARC-Tinsach-Kind"
+
+
 def warc_offsets(path: Path) -> Iterator[int]:
-    """Offsets of the response records in a WARC file."""
+    """Offsets of the page response records in a WARC file (revisits and crawler records skipped)."""
     with path.open("rb") as stream:
         records = ArchiveIterator(stream)
         for record in records:
-            if record.rec_type == "response":
+            if record.rec_type == "response" and record.rec_headers.get_header(KIND_HEADER, "page") == "page":
                 yield records.get_record_offset()
 
 
@@ -124,19 +131,60 @@ def read(ref: str) -> RawPage:
     return RawPage(raw_ref=ref, data=data, is_html=kind == "html", url=path.as_uri())
 
 
+_CHUNK = 16 * 1024
+
+
+def decode_content(stream: io.BufferedIOBase, content_encoding: str, ref: str) -> bytes:
+    """Read an HTTP payload and undo its Content-Encoding (gzip, deflate, br), never past MAX_PAGE_BYTES."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
+    data = _read_capped(stream, ref)
+    for coding in reversed(codings):
+        data = _inflate(data, coding, ref)
+    return data
+
+
+def _inflate(data: bytes, coding: str, ref: str) -> bytes:
+    out = bytearray()
+    if coding in ("gzip", "x-gzip", "deflate"):
+        wbits = 16 + zlib.MAX_WBITS if coding != "deflate" else (zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS)
+        inflater = zlib.decompressobj(wbits)
+        view = memoryview(data)
+        try:
+            for start in range(0, len(data), _CHUNK):
+                out += inflater.decompress(view[start : start + _CHUNK], MAX_PAGE_BYTES + 1 - len(out))
+                if len(out) > MAX_PAGE_BYTES or inflater.unconsumed_tail:
+                    raise UnreadableInput(f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MiB once decompressed: {ref}")
+        except zlib.error as exc:
+            raise UnreadableInput(f"corrupt {coding} content: {exc}") from exc
+        return bytes(out)
+    if coding == "br":
+        decompressor = brotli.Decompressor()
+        try:
+            for start in range(0, len(data), _CHUNK):
+                out += decompressor.process(data[start : start + _CHUNK])
+                if len(out) > MAX_PAGE_BYTES:
+                    raise UnreadableInput(f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MiB once decompressed: {ref}")
+        except brotli.error as exc:
+            raise UnreadableInput(f"corrupt br content: {exc}") from exc
+        return bytes(out)
+    raise UnreadableInput(f"unsupported Content-Encoding {coding!r}")
+
+
 def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
     try:
         with path.open("rb") as stream:
             stream.seek(offset)
             record = next(iter(ArchiveIterator(stream)))
             url = record.rec_headers.get_header("WARC-Target-URI")
+            truncated = record.rec_headers.get_header("WARC-Truncated")
             status = None
             content_type = ""
             if record.http_headers is not None:
                 status_line = record.http_headers.get_statuscode()
                 status = int(status_line) if status_line and status_line.isdigit() else None
                 content_type = record.http_headers.get_header("Content-Type") or ""
-            data = _read_capped(record.content_stream(), ref)
+            encoding = (record.http_headers.get_header("Content-Encoding") or "") if record.http_headers else ""
+            data = decode_content(record.raw_stream, encoding, ref)
     except UnreadableInput:
         raise
     except Exception as exc:
@@ -147,4 +195,5 @@ def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
         if key.strip().lower() == "charset":
             charset = value.strip().strip("\"'") or None
     is_html = "html" in content_type.lower() or not content_type or data.lstrip()[:1] == b"<"
-    return RawPage(raw_ref=ref, data=data, is_html=is_html, url=url, charset=charset, status=status)
+    return RawPage(raw_ref=ref, data=data, is_html=is_html, url=url, charset=charset, status=status,
+                   truncated=truncated)

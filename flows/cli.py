@@ -62,6 +62,46 @@ def print_summary(summary: dict[str, object]) -> None:
 
 
 @app.command()
+def crawl(
+    urls: Annotated[list[str] | None, typer.Argument(help="Article URLs to fetch (besides the sites in --sources).")] = None,
+    sources_file: Annotated[Path | None, typer.Option("--sources", "-s", exists=True, dir_okay=False, help="sources.toml with [[site]] feeds/sitemaps/start_urls.")] = None,
+    raw: Annotated[Path, typer.Option(help="Raw store: WARC files go to RAW/warc/, the seen-URL state to RAW/_state/.")] = Path("raw"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Clean dataset folder.")] = Path("clean"),
+    no_clean: Annotated[bool, typer.Option("--no-clean", help="Only fetch; do not clean.")] = False,
+    delay: Annotated[float, typer.Option(min=0.0, help="Seconds between requests to one host (robots Crawl-delay wins if longer).")] = 1.0,
+    ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="Do not read robots.txt (only for sites you own).")] = False,
+    refetch: Annotated[bool, typer.Option(help="Fetch seen URLs again (conditional GET).")] = False,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow loopback/private addresses (testing).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Fetch new pages from feeds, sitemaps and URLs into the WARC store, then clean them."""
+    if not urls and sources_file is None:
+        raise typer.BadParameter("give URLs or --sources")
+    if no_clean:
+        from scraper import CrawlConfig, load_sources
+        from scraper import crawl as run_crawl
+
+        config = CrawlConfig(raw_dir=raw, sites=load_sources(sources_file) if sources_file else (), urls=tuple(urls or ()),
+                             respect_robots=not ignore_robots, delay_seconds=delay, refetch=refetch,
+                             allow_private_hosts=allow_private)
+        report: dict[str, object] = {"crawl": run_crawl(config).to_dict(), "clean": None}
+    else:
+        from flows.pipeline import crawl_and_clean
+
+        report = crawl_and_clean(
+            sources_file=str(sources_file) if sources_file else None, urls=list(urls or []), raw_dir=str(raw),
+            out=str(out), respect_robots=not ignore_robots, delay_seconds=delay, refetch=refetch,
+            allow_private_hosts=allow_private,
+        )
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        return
+    console.print_json(json.dumps(report["crawl"], ensure_ascii=False, default=str))
+    if isinstance(report.get("clean"), dict):
+        print_summary(report["clean"])  # type: ignore[arg-type]
+
+
+@app.command()
 def explain(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An .html/.txt page (optionally .gz).")],
     url: Annotated[str | None, typer.Option(help="The page's URL, if known.")] = None,

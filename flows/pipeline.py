@@ -101,6 +101,42 @@ def clean_pipeline(
     return summary
 
 
+@task(name="crawl", retries=0)
+def crawl_task(config: Any, run_id: str) -> dict[str, Any]:
+    """Fetch new pages into one WARC file of the raw store."""
+    from scraper import crawl
+
+    return crawl(config, run_id=run_id).to_dict()
+
+
+@flow(name="tinsach-crawl-and-clean", log_prints=True)
+def crawl_and_clean(
+    sources_file: str | None = None,
+    urls: list[str] | None = None,
+    raw_dir: str = "raw",
+    out: str = "clean",
+    respect_robots: bool = True,
+    delay_seconds: float = 1.0,
+    refetch: bool = False,
+    allow_private_hosts: bool = False,
+) -> dict[str, Any]:
+    """Crawl configured sites and URL lists into raw/, then clean what was fetched into the dataset."""
+    from scraper import CrawlConfig, load_sources
+
+    logger = get_run_logger()
+    config = CrawlConfig(
+        raw_dir=Path(raw_dir), sites=load_sources(sources_file) if sources_file else (), urls=tuple(urls or ()),
+        respect_robots=respect_robots, delay_seconds=delay_seconds, refetch=refetch,
+        allow_private_hosts=allow_private_hosts,
+    )
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    crawled = crawl_task(config, run_id)
+    logger.info("crawl %s: %d discovered, %d fetched, %d already seen, refused %s, errors %s", run_id,
+                crawled["discovered"], crawled["fetched"], crawled["skipped_seen"], crawled["refused"], crawled["errors"])
+    cleaned = clean_pipeline(source_list=[crawled["warc"]], out=out) if crawled["warc"] else None
+    return {"crawl": crawled, "clean": cleaned}
+
+
 class _Null:
     def __enter__(self) -> None:
         return None
