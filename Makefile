@@ -4,12 +4,13 @@ SHELL := /bin/bash
 export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+export PREFECT_LOGGING_EXTRA_LOGGERS := cleaners,scraper
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 UV := python3 -m uv
 endif
 
-.PHONY: setup run test lint bench clean-output
+.PHONY: setup run test lint bench clean-output server serve ui-deps
 
 setup: .venv/.synced
 
@@ -25,11 +26,30 @@ lint: setup
 	$(UV) run --frozen ruff check cleaners flows scraper tests bench
 	$(UV) run --frozen mypy
 
-test: lint
+test: lint ui-deps
 	$(UV) run --frozen pytest
+
+# Debian's chromium for the UI test (Playwright drives it; it downloads no browser of its own).
+ui-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium is not installed: the UI test will be skipped"; }
 
 bench: setup
 	$(UV) run --frozen python bench/devset_eval.py
 
 clean-output:
 	rm -rf clean
+
+# A local Prefect server with its UI on http://127.0.0.1:4200 (SQLite in .prefect/, loopback only).
+# Old flow runs and events are vacuumed so the database does not grow without bound.
+server: setup
+	PREFECT_SERVER_API_HOST=127.0.0.1 PREFECT_SERVER_API_PORT=4200 \
+	PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED=events,flow_runs \
+	PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD=2592000 \
+	PREFECT_SERVER_EVENTS_RETENTION_PERIOD=604800 \
+	$(UV) run --frozen prefect server start
+
+# Register the deployments with the server above and run them (scheduled and UI-triggered).
+serve: setup
+	PREFECT_API_URL=http://127.0.0.1:4200/api $(UV) run --frozen tinsach serve

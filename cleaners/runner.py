@@ -5,6 +5,7 @@ Prefect tasks call `process_batch`; so can plain Python (benchmarks run it witho
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ class BatchResult:
             "clean_path": self.clean_path, "rejects_path": self.rejects_path, "inputs": self.inputs,
             "kept": self.kept, "rejected": self.rejected, "removed": self.removed, "moved": self.moved, "seconds": self.seconds,
         }
+
+
+log = logging.getLogger(__name__)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -104,6 +108,8 @@ def process_batch(refs: list[str], staging_dir: str | Path, batch_no: int) -> Ba
         if isinstance(outcome, Reject):
             rejected[outcome.reason] += 1
             rejects.append(reject_row(outcome, now))
+            if outcome.reason == "error":
+                log.warning("%s: %s", ref, outcome.message)
         else:
             removed.update(r.reason for r in outcome.removals if not r.moved_to)
             moved.update(r.moved_to for r in outcome.removals if r.moved_to)
@@ -116,6 +122,7 @@ def process_batch(refs: list[str], staging_dir: str | Path, batch_no: int) -> Ba
     if rejects:
         rejects_path = staging / f"batch-{batch_no:06d}.rejects.parquet"
         write_atomic(pa.Table.from_pylist(rejects, schema=REJECT_SCHEMA), rejects_path)
+    log.info("batch %d: %d inputs, %d clean, rejected %s", batch_no, len(refs), len(rows), dict(rejected))
     return BatchResult(
         clean_path=str(clean_path) if clean_path else None,
         rejects_path=str(rejects_path) if rejects_path else None,

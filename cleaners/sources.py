@@ -12,7 +12,9 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import brotli
 from warcio.archiveiterator import ArchiveIterator
@@ -129,6 +131,29 @@ def read(ref: str) -> RawPage:
     except (OSError, EOFError, zlib.error) as exc:
         raise UnreadableInput(f"cannot read {path.name}: {exc}") from exc
     return RawPage(raw_ref=ref, data=data, is_html=kind == "html", url=path.as_uri())
+
+
+def select_warc_records(sources: Iterable[str | os.PathLike[str]], site: str,
+                        since: date | None = None, until: date | None = None) -> list[str]:
+    """References of page records in the WARC files under `sources` whose host is `site` (or a
+    subdomain) and whose WARC-Date day is within [since, until]."""
+    site = site.lower().removeprefix("www.")
+    refs = []
+    for path in iter_files(sources):
+        if kind_of(path) != "warc":
+            continue
+        with path.open("rb") as stream:
+            records = ArchiveIterator(stream)
+            for record in records:
+                if record.rec_type != "response" or record.rec_headers.get_header(KIND_HEADER, "page") != "page":
+                    continue
+                host = (urlsplit(record.rec_headers.get_header("WARC-Target-URI") or "").hostname or "").lower()
+                host = host.removeprefix("www.")
+                day = date.fromisoformat((record.rec_headers.get_header("WARC-Date") or "0001-01-01")[:10])
+                if (host == site or host.endswith("." + site)) and (since is None or day >= since) and (
+                        until is None or day <= until):
+                    refs.append(f"{path}#{records.get_record_offset()}")
+    return refs
 
 
 _CHUNK = 16 * 1024

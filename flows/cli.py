@@ -86,19 +86,33 @@ def crawl(
                              allow_private_hosts=allow_private)
         report: dict[str, object] = {"crawl": run_crawl(config).to_dict(), "clean": None}
     else:
+        from flows.params import CrawlParams
         from flows.pipeline import crawl_and_clean
 
-        report = crawl_and_clean(
-            sources_file=str(sources_file) if sources_file else None, urls=list(urls or []), raw_dir=str(raw),
-            out=str(out), respect_robots=not ignore_robots, delay_seconds=delay, refetch=refetch,
-            allow_private_hosts=allow_private,
-        )
+        params = CrawlParams(sources_file=str(sources_file) if sources_file else None, urls=list(urls or []),
+                             raw_dir=str(raw), out=str(out), respect_robots=not ignore_robots, delay_seconds=delay,
+                             refetch=refetch)
+        report = crawl_and_clean(params, allow_private_hosts=allow_private)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         return
     console.print_json(json.dumps(report["crawl"], ensure_ascii=False, default=str))
     if isinstance(report.get("clean"), dict):
         print_summary(report["clean"])  # type: ignore[arg-type]
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="Schedule of the crawl (cron).")] = "7 */4 * * *",
+    timezone: Annotated[str, typer.Option(help="Time zone of the schedule.")] = "Asia/Ho_Chi_Minh",
+    sources_file: Annotated[str, typer.Option("--sources", help="sources.toml for the scheduled crawl.")] = "sources.toml",
+    paused: Annotated[bool, typer.Option(help="Register the schedule paused.")] = False,
+) -> None:
+    """Register tinsach's deployments with the Prefect server and run them (scheduled and from the UI)."""
+    from flows import serve as serving
+    from flows.params import ServeConfig
+
+    serving.run(ServeConfig(cron=cron, timezone=timezone, sources_file=sources_file, paused=paused))
 
 
 @app.command()
@@ -133,6 +147,8 @@ def main() -> None:
     # The ephemeral API server migrates its SQLite database on start; on a busy 2-core machine that
     # takes longer than Prefect's 20 s default.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # logs of the library reach the Prefect UI with the flow's own
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "cleaners,scraper")
     app()
 
 

@@ -1,23 +1,33 @@
-"""The Prefect flow: discover inputs, clean them in batches, commit the batches to the dataset.
+"""The Prefect flows: discover inputs, clean them in batches, commit the batches to the dataset.
 
-Orchestration only: every decision about a page is made in `cleaners`. Tasks pass paths and reference
-strings, never page bodies.
+Orchestration only: every decision about a page is made in `cleaners` (and fetching in `scraper`).
+Tasks pass paths and reference strings, never page bodies.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from cleaners import runner, sources, store
+from flows.params import BackfillParams, CleanParams, CrawlParams
+from flows.report import crawl_markdown, run_markdown
+
+# The library logs batch summaries at INFO; Prefect forwards its loggers to the API (and the UI) when
+# they are named in PREFECT_LOGGING_EXTRA_LOGGERS, which `tinsach` and the Makefile set.
+for _name in ("cleaners", "scraper"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.INFO)
 
 # About 100 pages a task: large enough that orchestration costs little per page, small enough that a
 # failed or slow batch loses little and progress stays visible (DEVELOPERS.md, STYLE.md rule 12).
@@ -25,10 +35,21 @@ DEFAULT_BATCH_SIZE = 100
 DEFAULT_RAW = Path(__file__).resolve().parent.parent / "raw"
 
 
+def new_run_id() -> str:
+    """Sortable, unique run id: UTC time plus a random suffix."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
 @task(name="discover-inputs")
 def discover_inputs(source_list: list[str]) -> list[str]:
     """Expand files, folders and WARCs into raw references."""
     return sources.discover(source_list)
+
+
+@task(name="select-site-records")
+def select_site_records(raw_dir: str, site: str, since: date | None, until: date | None) -> list[str]:
+    """Page records of one site (and date range) in the WARC store."""
+    return sources.select_warc_records([raw_dir], site, since, until)
 
 
 @task(name="clean-batch", retries=1, retry_delay_seconds=2)
@@ -46,7 +67,7 @@ def commit_run(results: list[dict[str, Any]], out: str, run_id: str) -> dict[str
 
 
 def summarize(results: list[dict[str, Any]], committed: dict[str, Any], run_id: str, out: str) -> dict[str, Any]:
-    """Counts for the run report: inputs, kept, rejected by reason, paragraphs removed by reason."""
+    """Counts for the run report: inputs, kept, rejected by reason, blocks removed and moved by reason."""
     rejected: Counter[str] = Counter()
     removed: Counter[str] = Counter()
     moved: Counter[str] = Counter()
@@ -68,24 +89,17 @@ def summarize(results: list[dict[str, Any]], committed: dict[str, Any], run_id: 
     }
 
 
-@flow(name="tinsach-clean", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
-def clean_pipeline(
-    source_list: list[str] | None = None,
-    out: str = "clean",
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    show_progress: bool = False,
-) -> dict[str, Any]:
-    """Clean local pages (HTML, text dumps, WARC) into the Parquet dataset at `out`."""
+def run_batches(refs: list[str], out: str, batch_size: int, show_progress: bool = False) -> dict[str, Any]:
+    """Clean `refs` in batches and commit them (called inside a flow); publishes the run report artifact."""
     logger = get_run_logger()
-    source_list = source_list or [str(DEFAULT_RAW)]
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-    refs = discover_inputs(source_list)
+    started = datetime.now(UTC)
+    run_id = new_run_id()
     batches = [refs[i : i + batch_size] for i in range(0, len(refs), max(1, batch_size))]
-    logger.info("%d inputs in %d batches from %s", len(refs), len(batches), source_list)
+    logger.info("%d inputs in %d batches", len(refs), len(batches))
     staging = Path(out) / "_staging" / run_id
     futures = [clean_batch.submit(batch, str(staging), n) for n, batch in enumerate(batches)]
     results = []
-    progress = _progress(len(refs)) if show_progress and sys.stderr.isatty() else None
+    progress = _progress() if show_progress and sys.stderr.isatty() else None
     with progress or _Null():
         task_id = progress.add_task("cleaning", total=len(refs)) if progress else None
         for future in as_completed(futures):
@@ -96,9 +110,41 @@ def clean_pipeline(
     results.sort(key=lambda r: r["clean_path"] or r["rejects_path"] or "")
     committed = commit_run(results, out, run_id)
     summary = summarize(results, committed, run_id, out)
+    summary["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 3)
     logger.info("run %s: %d inputs, %d written, %d unchanged, rejected %s",
                 run_id, summary["inputs"], summary["written"], summary["unchanged"], summary["rejected"])
+    create_markdown_artifact(markdown=run_markdown(summary), key="tinsach-clean-report",
+                             description=f"tinsach clean run {run_id}")
     return summary
+
+
+@flow(name="tinsach-clean", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
+def clean_pipeline(
+    source_list: list[str] | None = None,
+    out: str = "clean",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    show_progress: bool = False,
+) -> dict[str, Any]:
+    """Clean local pages (HTML, text dumps, WARC) into the Parquet dataset at `out`."""
+    source_list = source_list or [str(DEFAULT_RAW)]
+    refs = discover_inputs(source_list)
+    get_run_logger().info("sources %s", source_list)
+    return run_batches(refs, out, batch_size, show_progress)
+
+
+@flow(name="tinsach-clean-sources", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
+def clean_sources(params: CleanParams = CleanParams()) -> dict[str, Any]:  # noqa: B008 (a frozen model)
+    """Clean local pages (HTML, text dumps, WARC files) into the Parquet dataset (the UI's manual run)."""
+    refs = discover_inputs(list(params.sources))
+    return run_batches(refs, params.out, params.batch_size)
+
+
+@flow(name="tinsach-backfill", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
+def backfill(params: BackfillParams) -> dict[str, Any]:
+    """Clean the raw pages of one site (and date range) from the WARC store into a dataset."""
+    refs = select_site_records(params.raw_dir, params.site, params.since, params.until)
+    get_run_logger().info("%d raw pages of %s between %s and %s", len(refs), params.site, params.since, params.until)
+    return run_batches(refs, params.out, params.batch_size)
 
 
 @task(name="crawl", retries=0)
@@ -109,31 +155,32 @@ def crawl_task(config: Any, run_id: str) -> dict[str, Any]:
     return crawl(config, run_id=run_id).to_dict()
 
 
-@flow(name="tinsach-crawl-and-clean", log_prints=True)
+@flow(name="tinsach-crawl-and-clean", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
 def crawl_and_clean(
-    sources_file: str | None = None,
-    urls: list[str] | None = None,
-    raw_dir: str = "raw",
-    out: str = "clean",
-    respect_robots: bool = True,
-    delay_seconds: float = 1.0,
-    refetch: bool = False,
+    params: CrawlParams = CrawlParams(),  # noqa: B008 (a frozen model)
     allow_private_hosts: bool = False,
 ) -> dict[str, Any]:
-    """Crawl configured sites and URL lists into raw/, then clean what was fetched into the dataset."""
+    """Crawl the configured sites and URL lists into the raw store, then clean what was fetched.
+
+    `allow_private_hosts` lets the crawler reach loopback/private addresses: for tests and local
+    fixtures only (it turns off the SSRF guard).
+    """
     from scraper import CrawlConfig, load_sources
 
     logger = get_run_logger()
     config = CrawlConfig(
-        raw_dir=Path(raw_dir), sites=load_sources(sources_file) if sources_file else (), urls=tuple(urls or ()),
-        respect_robots=respect_robots, delay_seconds=delay_seconds, refetch=refetch,
-        allow_private_hosts=allow_private_hosts,
+        raw_dir=Path(params.raw_dir), sites=load_sources(params.sources_file) if params.sources_file else (),
+        urls=tuple(params.urls), respect_robots=params.respect_robots, delay_seconds=params.delay_seconds,
+        refetch=params.refetch, allow_private_hosts=allow_private_hosts,
     )
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    run_id = new_run_id()
     crawled = crawl_task(config, run_id)
     logger.info("crawl %s: %d discovered, %d fetched, %d already seen, refused %s, errors %s", run_id,
                 crawled["discovered"], crawled["fetched"], crawled["skipped_seen"], crawled["refused"], crawled["errors"])
-    cleaned = clean_pipeline(source_list=[crawled["warc"]], out=out) if crawled["warc"] else None
+    create_markdown_artifact(markdown=crawl_markdown(crawled), key="tinsach-crawl-report",
+                             description=f"tinsach crawl {run_id}")
+    refs = discover_inputs([crawled["warc"]]) if crawled["warc"] else []
+    cleaned = run_batches(refs, params.out, DEFAULT_BATCH_SIZE) if refs else None
     return {"crawl": crawled, "clean": cleaned}
 
 
@@ -145,7 +192,7 @@ class _Null:
         return None
 
 
-def _progress(total: int) -> Any:
+def _progress() -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

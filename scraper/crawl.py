@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 import re
 import time
 import zlib
@@ -23,6 +24,8 @@ from scraper.discover import parse_feed, parse_sitemap
 from scraper.fetch import Fetched, HostLimiter, fetch
 from scraper.urls import normalize
 from scraper.warc import RunWarc
+
+log = logging.getLogger(__name__)
 
 # A sitemap index may nest; news sites use two levels. Deeper or wider trees are cut here.
 MAX_SITEMAP_DEPTH = 3
@@ -117,6 +120,7 @@ class _Run:
             self.report.statuses[fetched.status] += 1
         if fetched.error:
             self.report.errors[fetched.error.split(":")[0]] += 1
+            log.warning("%s: %s", url, fetched.error)
         self.rows.append({
             "url": url, "final_url": fetched.url, "kind": kind, "status": fetched.status,
             "etag": fetched.header("etag"), "last_modified": fetched.header("last-modified"),
@@ -201,6 +205,7 @@ class _Run:
         deny = [re.compile(p) for p in site.deny]
         urls = [u for u in found if (not allow or any(p.search(u) for p in allow)) and not any(p.search(u) for p in deny)]
         self.report.refused["filtered"] += len(found) - len(urls)
+        log.info("site %s: %d article URLs (%d filtered out)", site.name, len(urls), len(found) - len(urls))
         return urls[: site.max_pages]
 
     async def page(self, url: str) -> None:

@@ -1,0 +1,145 @@
+"""Deployments as users operate them: a real Prefect server, the `tinsach serve` process, runs
+triggered through the API the UI uses, and the UI itself in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pyarrow.dataset as ds
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+        except Exception:
+            result = None
+        if result:
+            return result
+        time.sleep(0.5)
+    raise TimeoutError(f"gave up waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A Prefect server on a free loopback port, and `tinsach serve` registered against it."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_API_HOST="127.0.0.1", PREFECT_SERVER_API_PORT=str(port),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_EXTRA_LOGGERS="cleaners,scraper")
+    logs = home / "server.log"
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start"], env=env,
+                              stdout=logs.open("wb"), stderr=subprocess.STDOUT)
+    serve = None
+    try:
+        wait_for(lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 180, "the Prefect server")
+        serve_env = {**env, "PREFECT_API_URL": api}
+        serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], env=serve_env, cwd=ROOT,
+                                 stdout=(home / "serve.log").open("wb"), stderr=subprocess.STDOUT)
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            from prefect.client.orchestration import get_client
+
+            def registered():
+                with get_client(sync_client=True) as client:
+                    return client.read_deployment_by_name("tinsach-clean-sources/clean-sources")
+
+            deployment = wait_for(registered, 120, "the deployments of `tinsach serve`")
+            yield {"api": api, "port": port, "deployment": deployment, "home": home}
+    finally:
+        for process in (serve, server):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def test_ui_triggered_run_writes_the_dataset(served, tmp_path):
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    out = tmp_path / "clean"
+    with temporary_settings(updates={PREFECT_API_URL: served["api"]}):
+        flow_run = run_deployment("tinsach-clean-sources/clean-sources", timeout=300,
+                                  parameters={"params": {"sources": [str(SEEDS)], "out": str(out), "batch_size": 2}})
+        assert flow_run.state is not None and flow_run.state.is_completed(), flow_run.state
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            artifacts = client.read_artifacts()
+            assert any(a.key == "tinsach-clean-report" and "5** inputs" in (a.data or "") for a in artifacts)
+            # the library's own log lines (logger "cleaners.runner") reach the API, batched by Prefect
+            wait_for(lambda: any("batch 0:" in log.message for log in client.read_logs()), 30, "cleaners' logs")
+    table = ds.dataset(out, format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == 5
+
+
+def test_parameter_form_schema(served):
+    schema = served["deployment"].parameter_openapi_schema
+    params = schema["definitions"]["CleanParams"]["properties"]
+    assert params["batch_size"]["maximum"] == 10_000 and params["batch_size"]["minimum"] == 1
+    assert all(field.get("description") for field in params.values())
+    assert schema["properties"]["params"]["$ref"].endswith("CleanParams") or "allOf" in schema["properties"]["params"]
+
+
+def test_the_crawl_is_scheduled_in_vietnam_time(served):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: served["api"]}), get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("tinsach-crawl-and-clean/scheduled-crawl")
+        (schedule,) = deployment.schedules
+        assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh" and schedule.active
+
+        def scheduled():
+            runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+            return [r for r in runs if r.state and r.state.is_scheduled()]
+
+        runs = wait_for(scheduled, 120, "the scheduler to create runs")
+        assert runs[0].expected_start_time is not None
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make ui-deps installs it)")
+def test_the_ui_shows_the_run_form(served):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    base = f"http://127.0.0.1:{served['port']}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/deployments/deployment/{served['deployment'].id}/run", wait_until="networkidle")
+        page.get_by_text("Pages per task", exact=False).first.wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "ui-run-form.png"), full_page=True)
+        assert page.get_by_text("batch_size", exact=False).count() + page.get_by_text("Batch Size", exact=False).count() > 0
+        browser.close()
