@@ -119,6 +119,7 @@ def _document(page: Page) -> Document:
         category=meta.category,
         lang=page.lang,
         article_markup=meta.article_markup if page.from_html else None,
+        listing=meta.listing,
         trace=[
             Removal(b.text, b.reason, "" if b.role in (BODY, "dropped") else b.role) for b in page.blocks
         ],

@@ -41,6 +41,8 @@ class Document:
     # HTML only: whether the markup declares an article (og:type, JSON-LD Article, article:* tags);
     # None for text dumps, which have no markup.
     article_markup: bool | None = None
+    # Set when the page is a listing (home, section, tag page) rather than an article: why.
+    listing: str | None = None
     # Every input block in order, kept or not (see `explain`).
     trace: list[Removal] = field(default_factory=list)
 

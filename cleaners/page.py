@@ -52,6 +52,8 @@ class Meta:
     source_names: frozenset[str] = frozenset()
     # The markup says this is an article (og:type article, JSON-LD Article, article:published_time).
     article_markup: bool = False
+    # Why this page is a listing of other articles rather than an article, when it is one.
+    listing: str | None = None
 
 
 @dataclass(slots=True)

@@ -57,9 +57,8 @@ def judge(doc: Document) -> tuple[str, str] | None:
     """Why a cleaned page is not an article, as (reason, message), or None when it is one."""
     if not doc.text.strip():
         return "empty", "nothing left after cleaning"
-    if doc.article_markup is False and doc.published is None:
-        # section, tag and home pages: a list of teasers, no og:type/JSON-LD article and no date at all
-        return "not_article", "no article markup and no publication date (a listing page)"
+    if doc.listing:
+        return "not_article", doc.listing
     if doc.n_words < ARTICLE_MIN_WORDS:
         return "not_article", f"{doc.n_words} words after cleaning (< {ARTICLE_MIN_WORDS})"
     return None

@@ -72,10 +72,15 @@ def _alnum(text: str) -> str:
 
 
 def mark_widgets(page: Page) -> None:
-    """Drop widget lines, separators, media-list items, bare URLs and unaccented URL slugs."""
+    """Drop widget lines, separators, media-list items, bare URLs, unaccented URL slugs and the site's name."""
     widgets = COMMON_WIDGETS | (page.rules.widget_lines if page.rules else frozenset())
+    # "BÁO ĐIỆN TỬ CHÍNH PHỦ": the masthead as a line of text
+    widgets |= {dedup_key(name) for name in page.meta.site_names if len(name.split()) >= 2}
     prefix = page.rules.widget_prefix if page.rules else None
     slugs = page.rules is not None and page.rules.accented
+    for block in page.body()[:3]:
+        if _masthead(block.text, page):
+            block.drop("masthead")
     for block in page.body():
         key = dedup_key(block.text)
         if not key:
@@ -95,6 +100,16 @@ def _widget_prefixed(text: str, prefix: re.Pattern[str] | None) -> bool:
     if prefix is None or len(text.split()) > WIDGET_PREFIX_MAX_WORDS or not prefix.search(text):
         return False
     return not SENTENCE_END.search(text) or all(len(p.split()) <= 4 for p in re.split(r"[,;|]", text.split(":", 1)[-1]))
+
+
+def _masthead(text: str, page: Page) -> bool:
+    # "BÁO ĐIỆN TỬ CHÍNH PHỦ" on baochinhphu.vn: a short capitalized line near the top that spells the
+    # site's host label (as a subsequence: "baochinhphu" in "baodientuchinhphu").
+    label = _alnum(page.meta.site.split(".")[0]) if page.meta.site else ""
+    if len(label) < 4 or len(text.split()) > 6 or not text.isupper():
+        return False
+    letters = iter(_alnum(text))
+    return all(ch in letters for ch in label)
 
 
 def _is_slug(text: str) -> bool:
@@ -338,6 +353,21 @@ def mark_lead(page: Page) -> None:
         page.meta.source_attribution = match.group("src").strip()
 
 
+# Three teasers that each open with a dateline ("(Chinhphu.vn) - ...") make a listing: an article has
+# at most one, at the start of its lead.
+LISTING_MIN_DATELINES = 3
+
+
+def mark_listing(page: Page) -> None:
+    """Tell listing pages (home, section, tag pages) from articles; the runner rejects listings."""
+    if page.from_html and not page.meta.article_markup and page.meta.published is None:
+        page.meta.listing = "no article markup and no publication date (a listing page)"
+        return
+    datelines = sum(1 for b in page.blocks if b.role in (BODY, LEAD) and DATELINE_SOURCE.search(b.text))
+    if datelines >= LISTING_MIN_DATELINES:
+        page.meta.listing = f"{datelines} teasers opening with a dateline (a listing page)"
+
+
 STEPS: tuple[Step, ...] = (
     mark_widgets,
     mark_breadcrumb,
@@ -348,4 +378,5 @@ STEPS: tuple[Step, ...] = (
     mark_repeats,
     mark_tail,
     mark_lead,
+    mark_listing,
 )

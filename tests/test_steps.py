@@ -209,3 +209,19 @@ def test_author_prefix_is_stripped_from_markup_bylines():
     html = ("<html><head><meta name='author' content='Theo Hồ Hương'></head><body><article>"
             "<h1>Tiêu đề của bài báo hôm nay</h1>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article></body></html>")
     assert clean_html(html, url="https://cafef.vn/a.chn").author == "Hồ Hương"
+
+
+def test_masthead_line_is_dropped():
+    html = ("<html><head><meta property='og:site_name' content='Báo điện tử Chính phủ'></head><body><article>"
+            "<p>BÁO ĐIỆN TỬ CHÍNH PHỦ</p>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article></body></html>")
+    doc = clean_html(html, url="https://example.vn/a.htm")
+    assert reasons(doc)["BÁO ĐIỆN TỬ CHÍNH PHỦ"] == "widget"  # equal to og:site_name
+    doc = clean_html(html.replace("Báo điện tử Chính phủ", "baochinhphu.vn"), url="https://baochinhphu.vn/a.htm")
+    assert reasons(doc)["BÁO ĐIỆN TỬ CHÍNH PHỦ"] == "masthead"  # spells the host label
+    assert "BÁO ĐIỆN TỬ" not in doc.text
+
+
+def test_a_page_of_dateline_teasers_is_a_listing():
+    teasers = [f"(Chinhphu.vn) - Bộ trưởng vừa ban hành Thông tư số {i}/2026 quy định chi tiết về lĩnh vực thứ {i}." for i in range(5)]
+    assert clean_text(page("Chính sách mới", *teasers)).listing == "5 teasers opening with a dateline (a listing page)"
+    assert clean_text(page("(Chinhphu.vn) - " + BODY[0], *BODY[1:])).listing is None
