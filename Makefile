@@ -41,14 +41,10 @@ bench: setup
 clean-output:
 	rm -rf clean
 
-# A local Prefect server with its UI on http://127.0.0.1:4200 (SQLite in .prefect/, loopback only).
-# Old flow runs and events are vacuumed so the database does not grow without bound.
+# A local Prefect server with its UI on http://127.0.0.1:4200 (SQLite in .prefect/, loopback only);
+# old flow runs and events are vacuumed so the database does not grow without bound (flows/server.py).
 server: setup
-	PREFECT_SERVER_API_HOST=127.0.0.1 PREFECT_SERVER_API_PORT=4200 \
-	PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED=events,flow_runs \
-	PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD=2592000 \
-	PREFECT_SERVER_EVENTS_RETENTION_PERIOD=604800 \
-	$(UV) run --frozen prefect server start
+	$(UV) run --frozen tinsach server --port 4200
 
 # Register the deployments with the server above and run them (scheduled and UI-triggered).
 serve: setup

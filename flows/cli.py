@@ -102,6 +102,16 @@ def crawl(
 
 
 @app.command()
+def server(port: Annotated[int, typer.Option(min=1, max=65535, help="Loopback port of the API and UI.")] = 4200) -> None:
+    """Start a local Prefect server and UI on 127.0.0.1 (SQLite, old runs and events vacuumed)."""
+    import sys
+
+    from flows.server import server_env
+
+    os.execve(sys.executable, [sys.executable, "-m", "prefect", "server", "start"], server_env(port))
+
+
+@app.command()
 def serve(
     cron: Annotated[str, typer.Option(help="Schedule of the crawl (cron).")] = "7 */4 * * *",
     timezone: Annotated[str, typer.Option(help="Time zone of the schedule.")] = "Asia/Ho_Chi_Minh",

@@ -45,10 +45,10 @@ def served(tmp_path_factory):
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_API_HOST="127.0.0.1", PREFECT_SERVER_API_PORT=str(port),
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_EXTRA_LOGGERS="cleaners,scraper")
+    env.update(PREFECT_HOME=str(home), PREFECT_LOGGING_EXTRA_LOGGERS="cleaners,scraper")
     logs = home / "server.log"
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start"], env=env,
+    # the same command and settings as `make server` (retention included), on a free port
+    server = subprocess.Popen([sys.executable, "-m", "flows.cli", "server", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=logs.open("wb"), stderr=subprocess.STDOUT)
     serve = None
     try:
