@@ -32,17 +32,22 @@ class BatchResult:
     rejected: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     moved: dict[str, int] = field(default_factory=dict)
+    # The most frequent removed lines, "reason: text" -> count (for the run report's top patterns).
+    patterns: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for Prefect results and JSON."""
         return {
             "clean_path": self.clean_path, "rejects_path": self.rejects_path, "inputs": self.inputs,
-            "kept": self.kept, "rejected": self.rejected, "removed": self.removed, "moved": self.moved, "seconds": self.seconds,
+            "kept": self.kept, "rejected": self.rejected, "removed": self.removed, "moved": self.moved, "patterns": self.patterns, "seconds": self.seconds,
         }
 
 
 log = logging.getLogger(__name__)
+# The run report lists the most frequent removed lines: how many per batch, and how much of each.
+TOP_PATTERNS = 50
+PATTERN_CHARS = 80
 
 
 def looks_binary(data: bytes) -> bool:
@@ -102,6 +107,7 @@ def process_batch(refs: list[str], staging_dir: str | Path, batch_no: int) -> Ba
     rejected: Counter[str] = Counter()
     removed: Counter[str] = Counter()
     moved: Counter[str] = Counter()
+    patterns: Counter[str] = Counter()
     for ref in refs:
         outcome = process_one(ref)
         if isinstance(outcome, Reject):
@@ -112,6 +118,7 @@ def process_batch(refs: list[str], staging_dir: str | Path, batch_no: int) -> Ba
         else:
             removed.update(r.reason for r in outcome.removals if not r.moved_to)
             moved.update(r.moved_to for r in outcome.removals if r.moved_to)
+            patterns.update(f"{r.reason}: {r.text[:PATTERN_CHARS]}" for r in outcome.removals if not r.moved_to)
             rows.append(document_row(outcome, ref, now))
     staging = Path(staging_dir)
     clean_path = rejects_path = None
@@ -126,5 +133,6 @@ def process_batch(refs: list[str], staging_dir: str | Path, batch_no: int) -> Ba
         clean_path=str(clean_path) if clean_path else None,
         rejects_path=str(rejects_path) if rejects_path else None,
         inputs=len(refs), kept=len(rows), rejected=dict(rejected), removed=dict(removed), moved=dict(moved),
+        patterns=dict(patterns.most_common(TOP_PATTERNS)),
         seconds=time.perf_counter() - started,
     )

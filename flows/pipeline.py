@@ -71,10 +71,12 @@ def summarize(results: list[dict[str, Any]], committed: dict[str, Any], run_id: 
     rejected: Counter[str] = Counter()
     removed: Counter[str] = Counter()
     moved: Counter[str] = Counter()
+    patterns: Counter[str] = Counter()
     for result in results:
         rejected.update(result["rejected"])
         removed.update(result["removed"])
         moved.update(result["moved"])
+        patterns.update(result["patterns"])
     at_commit = committed.get("rejected", {})
     rejected.update(at_commit)
     return {
@@ -85,6 +87,7 @@ def summarize(results: list[dict[str, Any]], committed: dict[str, Any], run_id: 
         "written": committed.get("written", 0), "unchanged": committed.get("unchanged", 0),
         "rejected": dict(rejected.most_common()), "removed": dict(removed.most_common()),
         "moved": dict(moved.most_common()),
+        "top_removed": dict(patterns.most_common(15)),
         "clean_seconds": round(sum(r["seconds"] for r in results), 3),
     }
 

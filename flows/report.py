@@ -25,6 +25,7 @@ def run_markdown(summary: dict[str, Any]) -> str:
         _table("Corpus dedup", summary.get("dedup", {})),
         _table("Blocks removed from pages, by rule (top removed patterns)", summary["removed"]),
         _table("Blocks moved to metadata", summary["moved"]),
+        _table("Most frequent removed lines (rule: text)", {k.replace("|", "\\|"): v for k, v in summary.get("top_removed", {}).items()}),
         f"Timings: cleaning {summary['clean_seconds']} s of task time, whole run {summary.get('seconds', '?')} s.",
     ])
 
