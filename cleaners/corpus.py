@@ -53,8 +53,9 @@ def _posix(value: datetime | None) -> float | None:
 
 
 def _candidate(row: dict[str, Any]) -> dedup.Candidate:
-    return dedup.Candidate(row["doc_id"], _posix(row["published"]), row["n_words"],
-                           dedup.signature(dedup.shingles(row["text"])))
+    staged = row.get("signature")
+    sig = dedup.from_bytes(staged) if staged else dedup.signature(dedup.shingles(row["text"]))
+    return dedup.Candidate(row["doc_id"], _posix(row["published"]), row["n_words"], sig)
 
 
 def _clean_files(out: Path) -> list[str]:

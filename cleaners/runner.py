@@ -16,9 +16,10 @@ from typing import Any
 import pyarrow as pa
 
 from cleaners.api import clean_page
+from cleaners.dedup import text_signature
 from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject, make_doc_id
 from cleaners.sources import UnreadableInput, read
-from cleaners.store import CLEAN_SCHEMA, REJECT_SCHEMA, document_row, reject_row, write_atomic
+from cleaners.store import REJECT_SCHEMA, STAGING_SCHEMA, document_row, reject_row, write_atomic
 
 
 @dataclass(slots=True)
@@ -119,12 +120,12 @@ def process_batch(refs: list[str], staging_dir: str | Path, batch_no: int) -> Ba
             removed.update(r.reason for r in outcome.removals if not r.moved_to)
             moved.update(r.moved_to for r in outcome.removals if r.moved_to)
             patterns.update(f"{r.reason}: {r.text[:PATTERN_CHARS]}" for r in outcome.removals if not r.moved_to)
-            rows.append(document_row(outcome, ref, now))
+            rows.append({**document_row(outcome, ref, now), "signature": text_signature(outcome.text)})
     staging = Path(staging_dir)
     clean_path = rejects_path = None
     if rows:
         clean_path = staging / f"batch-{batch_no:06d}.clean.parquet"
-        write_atomic(pa.Table.from_pylist(rows, schema=CLEAN_SCHEMA), clean_path)
+        write_atomic(pa.Table.from_pylist(rows, schema=STAGING_SCHEMA), clean_path)
     if rejects:
         rejects_path = staging / f"batch-{batch_no:06d}.rejects.parquet"
         write_atomic(pa.Table.from_pylist(rejects, schema=REJECT_SCHEMA), rejects_path)

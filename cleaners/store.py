@@ -60,6 +60,10 @@ CLEAN_SCHEMA = pa.schema(
     metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "clean"},
 )
 
+# Staged batches carry each row's MinHash signature, computed in parallel by the cleaning tasks so the
+# single commit step does not have to; it is dropped when rows are written to the dataset.
+STAGING_SCHEMA = CLEAN_SCHEMA.append(pa.field("signature", pa.binary()))
+
 REJECT_SCHEMA = pa.schema(
     [
         pa.field("raw_ref", pa.string(), nullable=False),
@@ -154,7 +158,7 @@ def _canonical_order(clean: pa.Table) -> pa.Table:
 def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_id: str) -> dict[str, Any]:
     """Merge a run's staged batches into the dataset: skip rows already there, reject duplicates and
     site boilerplate (cleaners.corpus), write atomically, update the dedup state."""
-    clean = _canonical_order(_read(staged_clean, CLEAN_SCHEMA))
+    clean = _canonical_order(_read(staged_clean, STAGING_SCHEMA))
     rejects = _read(staged_rejects, REJECT_SCHEMA)
     existing = _existing(out, ["doc_id", "content_hash"])
     known_ids = set(existing.column("doc_id").to_pylist())
@@ -192,7 +196,8 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
         keep.append(i)
     survivors, report = corpus.deduplicate(clean.take(pa.array(keep, pa.int64())).to_pylist(), out, run_id,
                                            CLEAN_SCHEMA, ARTICLE_MIN_WORDS)
-    clean = pa.Table.from_pylist(survivors, schema=CLEAN_SCHEMA).sort_by([("site", "ascending"), ("doc_id", "ascending")])
+    clean = pa.Table.from_pylist([{k: v for k, v in r.items() if k != "signature"} for r in survivors],
+                                 schema=CLEAN_SCHEMA).sort_by([("site", "ascending"), ("doc_id", "ascending")])
     duplicates += report.rejects
     if duplicates:
         rejects = pa.concat_tables([rejects, pa.Table.from_pylist(duplicates, schema=REJECT_SCHEMA)])

@@ -21,11 +21,15 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output dataset folder.")] = Path("clean"),
     batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Pages per task.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    runner: Annotated[str, typer.Option(help="Task runner: threads, processes, or dask (a local cluster).")] = "threads",
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel tasks (threads, processes or Dask workers).")] = 2,
+    dask_address: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://host:8786).")] = None,
 ) -> None:
     """Run the cleaning flow once over SOURCES and write the Parquet dataset."""
-    from flows.pipeline import clean_pipeline
+    from flows.pipeline import clean_pipeline, task_runner
 
-    summary = clean_pipeline(
+    flow = clean_pipeline.with_options(task_runner=task_runner(runner, workers, dask_address))
+    summary = flow(
         source_list=[str(s) for s in sources] if sources else None, out=str(out), batch_size=batch_size,
         show_progress=not as_json,
     )

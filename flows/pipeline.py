@@ -187,6 +187,28 @@ def crawl_and_clean(
     return {"crawl": crawled, "clean": cleaned}
 
 
+def task_runner(kind: str = "threads", workers: int = 2, dask_address: str | None = None) -> Any:
+    """The task runner for a run: threads (default), processes, a local Dask cluster, or an existing one.
+
+    Cleaning is CPU-bound Python: threads share one core (the GIL), processes and Dask workers use all.
+    Processes pay a few seconds of start-up each, so threads stay the default for small runs.
+    """
+    if dask_address or kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    if kind == "processes":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=workers)
+    if kind != "threads":
+        raise ValueError(f"unknown task runner {kind!r}: threads, processes or dask")
+    return ThreadPoolTaskRunner(max_workers=workers)
+
+
 class _Null:
     def __enter__(self) -> None:
         return None
