@@ -50,11 +50,11 @@ def clean_without_prefect(refs: list[str], out: Path, workers: int) -> float:
     return time.perf_counter() - started
 
 
-def clean_with_prefect(sources_dir: Path, out: Path, workers: int) -> float:
-    """The Prefect flow with a process-pool task runner; returns seconds (server start-up excluded)."""
+def clean_with_prefect(sources_dir: Path, out: Path, kind: str, workers: int) -> float:
+    """The Prefect flow with the given task runner; returns seconds (API server start-up excluded)."""
     from flows.pipeline import clean_pipeline, task_runner
 
-    flow = clean_pipeline.with_options(task_runner=task_runner("processes", workers))
+    flow = clean_pipeline.with_options(task_runner=task_runner(kind, workers))
     started = time.perf_counter()
     flow(source_list=[str(sources_dir)], out=str(out), batch_size=BATCH)
     return time.perf_counter() - started
@@ -72,15 +72,19 @@ def main() -> int:
         two = clean_without_prefect(refs, work / "out2", 2)
         from prefect.testing.utilities import prefect_test_harness
 
+        flows = {}
         with prefect_test_harness(server_startup_timeout=180):
-            flow = clean_with_prefect(work / "corpus", work / "out3", 2)
-        rows = store.read_clean(work / "out3").num_rows
+            for kind, workers in (("threads", 1), ("threads", 2), ("processes", 2), ("dask", 2)):
+                flows[f"{kind} x{workers}"] = clean_with_prefect(work / "corpus", work / f"out-{kind}-{workers}", kind, workers)
+        rows = store.read_clean(work / "out-threads-1").num_rows
         parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{len(refs)} pages ({rows} clean rows written by the flow)")
-        print(f"  no Prefect, 1 process : {len(refs) / one:7.1f} pages/s  ({one:.1f} s)")
-        print(f"  no Prefect, 2 processes: {len(refs) / two:7.1f} pages/s  ({two:.1f} s)  speed-up {one / two:.2f}x")
-        print(f"  Prefect flow, 2 processes: {len(refs) / flow:7.1f} pages/s  ({flow:.1f} s)  overhead {flow / two - 1:+.0%}")
+        print(f"{len(refs)} pages ({rows} clean rows written by each flow)")
+        print(f"  no Prefect, 1 process   : {len(refs) / one:7.1f} pages/s  ({one:.1f} s)")
+        print(f"  no Prefect, 2 processes : {len(refs) / two:7.1f} pages/s  ({two:.1f} s)  speed-up {one / two:.2f}x")
+        for name, seconds in flows.items():
+            print(f"  Prefect flow, {name:<11}: {len(refs) / seconds:7.1f} pages/s  ({seconds:.1f} s)  "
+                  f"vs the same workers without Prefect {seconds / (one if name.endswith('x1') else two) - 1:+.0%}")
         print(f"  peak RSS: parent {parent:.0f} MiB, largest child {child:.0f} MiB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
