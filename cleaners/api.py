@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from cleaners.decode import decode_bytes
 from cleaners.document import Document, Removal
-from cleaners.extract import element_roles, html_blocks, page_meta, parse_html, prune_related
+from cleaners.extract import (
+    element_roles,
+    html_blocks,
+    page_meta,
+    parse_html,
+    prune_related,
+    site_of,
+)
 from cleaners.lang import detect_lang
 from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Meta, Page
@@ -20,7 +26,7 @@ from cleaners.steps import BYLINE_NOTE, BYLINE_PREFIX, STEPS, _site_like
 def clean_text(text: str, url: str | None = None, site_rules: Mapping[str, SiteRules] | None = None) -> Document:
     """Clean a text dump of a news page (one paragraph or widget per line)."""
     blocks = [Block(line) for line in (clean_space(raw) for raw in text.splitlines()) if line]
-    meta = Meta(url=url, site=_site(url))
+    meta = Meta(url=url, site=site_of(url))
     lang = detect_lang(" ".join(b.text for b in blocks))
     rules = merge(rules_for(lang), for_site(meta.site, DEFAULT_SITE_RULES if site_rules is None else site_rules))
     return _run(Page(blocks=blocks, meta=meta, rules=rules, lang=lang, from_html=False))
@@ -33,7 +39,7 @@ def clean_html(
     """Clean an HTML news page; bytes are decoded by BOM, UTF-8, `charset` (the HTTP header's), <meta>, detection."""
     text = decode_bytes(html, charset)[0] if isinstance(html, bytes) else html
     tree = parse_html(text)
-    site = for_site(_site(url), DEFAULT_SITE_RULES if site_rules is None else site_rules)
+    site = for_site(site_of(url), DEFAULT_SITE_RULES if site_rules is None else site_rules)
     drop_elements(tree, site)
     roles = element_roles(tree)
     prune_related(tree, roles)
@@ -62,11 +68,6 @@ def explain(doc: Document) -> list[tuple[str, str]]:
 
 # "VCCorp.vn", "baodautu.vn": a host name is a publisher, never a person's byline.
 DOMAIN_LIKE = re.compile(r"\.(?:vn|com|net|org|info|biz)\b", re.IGNORECASE)
-
-
-def _site(url: str | None) -> str:
-    host = (urlsplit(url).hostname or "") if url else ""
-    return host.lower().removeprefix("www.")
 
 
 def _run(page: Page) -> Document:

@@ -290,7 +290,7 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None,
     lang = lang or _ld_str(article.get("inLanguage"))
     sources = frozenset(dedup_key(t) for t in _texts(roles["source"]) if 2 <= len(t) <= 60)
     return Meta(
-        url=url, site=_site(url), site_names=_site_names(url, values, ld), title=title,
+        url=url, site=site_of(url), site_names=_site_names(url, values, ld), title=title,
         description=description, visible_lead=visible_lead, published=published, authors=authors,
         category=category, lang_hint=lang, captions=captions, source_names=sources,
         article_markup=bool(article) or "article" in values.get("og:type", [""])[0].lower()
@@ -352,7 +352,8 @@ def _visible(tree: lxml.html.HtmlElement, text: str) -> str | None:
     return None
 
 
-def _site(url: str | None) -> str:
+def site_of(url: str | None) -> str:
+    """The site of a URL: its host, lowercase, without "www." ("" without a URL)."""
     host = (urlsplit(url).hostname or "") if url else ""
     return host.lower().removeprefix("www.")
 

@@ -161,8 +161,12 @@ _CHUNK = 16 * 1024
 
 def decode_content(stream: io.BufferedIOBase, content_encoding: str, ref: str) -> bytes:
     """Read an HTTP payload and undo its Content-Encoding (gzip, deflate, br), never past MAX_PAGE_BYTES."""
+    return decode_body(_read_capped(stream, ref), content_encoding, ref)
+
+
+def decode_body(data: bytes, content_encoding: str, ref: str) -> bytes:
+    """Undo a Content-Encoding (gzip, deflate, br; several in order), never past MAX_PAGE_BYTES."""
     codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
-    data = _read_capped(stream, ref)
     for coding in reversed(codings):
         data = _inflate(data, coding, ref)
     return data

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 import logging
 import re
 import time
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,9 +13,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-import brotli
 import httpx
 
+from cleaners.sources import UnreadableInput, decode_body
 from scraper import state
 from scraper.config import CrawlConfig, SiteSource
 from scraper.discover import parse_feed, parse_sitemap
@@ -58,19 +56,11 @@ class CrawlReport:
 
 
 def decoded(fetched: Fetched) -> bytes:
-    """The body with its Content-Encoding undone (the WARC keeps it encoded, as received)."""
-    body = fetched.body
-    for coding in reversed([c.strip().lower() for c in (fetched.header("content-encoding") or "").split(",") if c.strip()]):
-        try:
-            if coding in ("gzip", "x-gzip"):
-                body = gzip.decompress(body)
-            elif coding == "deflate":
-                body = zlib.decompress(body) if body[:1] == b"\x78" else zlib.decompress(body, -zlib.MAX_WBITS)
-            elif coding == "br":
-                body = brotli.decompress(body)
-        except (OSError, EOFError, zlib.error, brotli.error):
-            return b""
-    return body
+    """The body with its Content-Encoding undone (the WARC keeps it encoded, as received); b"" if it cannot be."""
+    try:
+        return decode_body(fetched.body, fetched.header("content-encoding") or "", fetched.url)
+    except UnreadableInput:
+        return b""
 
 
 def crawl_delay(robots_txt: str, user_agent: str) -> float | None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
+
+from cleaners.store import write_atomic
 
 SEEN_SCHEMA = pa.schema([
     pa.field("url", pa.string(), nullable=False),
@@ -65,9 +64,4 @@ def append(raw_dir: Path, run_id: str, rows: list[dict[str, object]]) -> None:
     """Add one run's fetches (a new file; earlier ones are never rewritten)."""
     if not rows:
         return
-    path = folder(raw_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    target = path / f"part-{run_id}.parquet"
-    tmp = path / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    pq.write_table(pa.Table.from_pylist(rows, schema=SEEN_SCHEMA), tmp, compression="zstd")
-    os.replace(tmp, target)
+    write_atomic(pa.Table.from_pylist(rows, schema=SEEN_SCHEMA), folder(raw_dir) / f"part-{run_id}.parquet")
