@@ -56,7 +56,7 @@ def clean_with_prefect(sources_dir: Path, out: Path, kind: str, workers: int) ->
 
     flow = clean_pipeline.with_options(task_runner=task_runner(kind, workers))
     started = time.perf_counter()
-    flow(source_list=[str(sources_dir)], out=str(out), batch_size=BATCH)
+    flow(source_list=[str(sources_dir)], out=str(out), batch_size=BATCH, processes=workers if kind == "processes" else 0)
     return time.perf_counter() - started
 
 
@@ -74,7 +74,7 @@ def main() -> int:
 
         flows = {}
         with prefect_test_harness(server_startup_timeout=180):
-            for kind, workers in (("threads", 1), ("threads", 2), ("processes", 2), ("dask", 2)):
+            for kind, workers in (("threads", 1), ("threads", 2), ("processes", 2), ("prefect-processes", 2), ("dask", 2)):
                 flows[f"{kind} x{workers}"] = clean_with_prefect(work / "corpus", work / f"out-{kind}-{workers}", kind, workers)
         rows = store.read_clean(work / "out-threads-1").num_rows
         parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -83,7 +83,7 @@ def main() -> int:
         print(f"  no Prefect, 1 process   : {len(refs) / one:7.1f} pages/s  ({one:.1f} s)")
         print(f"  no Prefect, 2 processes : {len(refs) / two:7.1f} pages/s  ({two:.1f} s)  speed-up {one / two:.2f}x")
         for name, seconds in flows.items():
-            print(f"  Prefect flow, {name:<11}: {len(refs) / seconds:7.1f} pages/s  ({seconds:.1f} s)  "
+            print(f"  Prefect flow, {name:<20}: {len(refs) / seconds:7.1f} pages/s  ({seconds:.1f} s)  "
                   f"vs the same workers without Prefect {seconds / (one if name.endswith('x1') else two) - 1:+.0%}")
         print(f"  peak RSS: parent {parent:.0f} MiB, largest child {child:.0f} MiB")
     finally:

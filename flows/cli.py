@@ -21,7 +21,7 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output dataset folder.")] = Path("clean"),
     batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Pages per task.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    runner: Annotated[str, typer.Option(help="Task runner: threads, processes, or dask (a local cluster).")] = "threads",
+    runner: Annotated[str, typer.Option(help="threads (one core), processes (a process per worker: all cores), dask (a local cluster), or prefect-processes.")] = "threads",
     workers: Annotated[int, typer.Option(min=1, max=256, help="Parallel tasks (threads, processes or Dask workers).")] = 2,
     dask_address: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://host:8786).")] = None,
 ) -> None:
@@ -31,7 +31,7 @@ def run(
     flow = clean_pipeline.with_options(task_runner=task_runner(runner, workers, dask_address))
     summary = flow(
         source_list=[str(s) for s in sources] if sources else None, out=str(out), batch_size=batch_size,
-        show_progress=not as_json,
+        show_progress=not as_json, processes=workers if runner == "processes" else 0,
     )
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -81,15 +81,16 @@ def test_crawl_and_clean_flow_against_a_local_site(tmp_path):
     assert all(ref.startswith(str(tmp_path / "raw" / "warc")) for ref in table.column("raw_ref").to_pylist())
 
 
-def test_a_local_dask_cluster_gives_the_same_rows_as_threads(tmp_path):
+def test_worker_processes_and_a_local_dask_cluster_give_the_same_rows_as_threads(tmp_path):
     from flows.pipeline import task_runner
 
     outputs = []
-    for kind in ("threads", "dask"):
+    for kind in ("threads", "processes", "dask"):
         out = tmp_path / kind
         flow = clean_pipeline.with_options(task_runner=task_runner(kind, workers=2))
-        summary = flow(source_list=[str(SEEDS), str(HTML)], out=str(out), batch_size=2)
+        summary = flow(source_list=[str(SEEDS), str(HTML)], out=str(out), batch_size=2,
+                       processes=2 if kind == "processes" else 0)
         assert summary["written"] == 9
         table = ds.dataset(out, format="parquet", partitioning="hive").to_table().sort_by("doc_id")
         outputs.append(table.select(["doc_id", "site", "title", "text", "published", "author", "paragraph_hashes"]))
-    assert outputs[0].equals(outputs[1])
+    assert outputs[0].equals(outputs[1]) and outputs[0].equals(outputs[2])
