@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
+from lxml import etree
 
 from cleaners.dates import parse_iso, parse_visible
 from cleaners.normalize import clean_space, dedup_key
@@ -32,11 +33,14 @@ _HOME_CRUMBS = frozenset(dedup_key(s) for s in ("Trang chủ", "Home", "Trang nh
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
-    """Parse decoded HTML into an lxml tree (the text is re-encoded, so any declared charset is moot)."""
-    root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
-    if root is None:  # lxml returns None for documents with nothing in them
-        raise ValueError("no HTML content")
-    return root
+    """Parse decoded HTML into an lxml tree (the text is re-encoded, so any declared charset is moot).
+
+    A document with nothing parseable in it gives an empty <html><body/></html>, not an error.
+    """
+    try:
+        return lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring(b"<html><body></body></html>", parser=_PARSER)
 
 
 # Elements found by their class/id/rel/itemprop/itemtype words: one pass over the tree fills every role
