@@ -5,6 +5,8 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_LOGGING_EXTRA_LOGGERS := cleaners,scraper
+# the library also runs outside flows (benchmarks, direct use): its logs then stay local, silently
+export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 UV := python3 -m uv

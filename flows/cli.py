@@ -163,6 +163,7 @@ def main() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # logs of the library reach the Prefect UI with the flow's own
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "cleaners,scraper")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     app()
 
 
