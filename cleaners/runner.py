@@ -6,8 +6,12 @@ Prefect tasks call `process_batch`; so can plain Python (benchmarks run it witho
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +50,39 @@ class BatchResult:
 
 
 log = logging.getLogger(__name__)
+# A page that takes longer than this to read and clean is rejected: trafilatura and lxml have no
+# timeout of their own, and one pathological page must not hold a batch (or a run) forever. Normal
+# pages take 10-100 ms; the largest bundled page ~0.1 s.
+PAGE_TIMEOUT_SECONDS = 30.0
+
+
+class PageTimeout(Exception):
+    """Raised inside a page's cleaning when it runs past its time."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise PageTimeout after `seconds` (POSIX, main thread only: elsewhere this does nothing).
+
+    Worker processes (`--runner processes`, Dask workers, the benchmarks) run batches in their main
+    thread, so pages are bounded there; in the flow's own threads pages run unbounded.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise PageTimeout(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 # The run report lists the most frequent removed lines: how many per batch, and how much of each.
 TOP_PATTERNS = 50
 PATTERN_CHARS = 80
@@ -70,12 +107,22 @@ def judge(doc: Document) -> tuple[str, str] | None:
     return None
 
 
-def process_one(ref: str) -> Document | Reject:
-    """Read and clean one page; any failure becomes a Reject with a reason, never an exception."""
+def process_one(ref: str, timeout: float = PAGE_TIMEOUT_SECONDS) -> Document | Reject:
+    """Read and clean one page within `timeout`; any failure becomes a Reject with a reason, never an exception."""
+    try:
+        with time_limit(timeout):
+            return _process_one(ref)
+    except PageTimeout as exc:
+        return Reject(raw_ref=ref, reason="timeout", step="clean", message=str(exc))
+
+
+def _process_one(ref: str) -> Document | Reject:
     try:
         raw = read(ref)
     except UnreadableInput as exc:
         return Reject(raw_ref=ref, reason="unreadable", step="read", message=str(exc))
+    except PageTimeout:
+        raise
     except Exception as exc:  # the one broad boundary: a bad input must not stop the batch
         return Reject(raw_ref=ref, reason="error", step="read", message=f"{type(exc).__name__}: {exc}")
     if raw.status is not None and not 200 <= raw.status < 300:
@@ -89,6 +136,8 @@ def process_one(ref: str) -> Document | Reject:
         return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url, message="binary content, not a text page")
     try:
         doc = clean_page(raw.data, raw.is_html, raw.url, raw.charset)
+    except PageTimeout:
+        raise
     except Exception as exc:  # same boundary, for the cleaning steps
         return Reject(raw_ref=ref, reason="error", step="clean", url=raw.url, message=f"{type(exc).__name__}: {exc}")
     doc.raw_ref = ref

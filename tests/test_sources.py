@@ -88,3 +88,20 @@ def test_listing_pages_are_not_articles(tmp_path):
     # with article markup and a date the listing rule does not apply (the repeated teasers then go
     # as within-page near-duplicates, leaving a stub)
     assert "listing" not in getattr(process_one(str(tmp_path / "dated.html")), "message", "")
+
+
+def test_a_page_that_runs_too_long_is_rejected_not_waited_for(tmp_path, monkeypatch):
+    import time
+
+    from cleaners import runner
+
+    (tmp_path / "slow.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+
+    def stuck(*args, **kwargs):  # stands in for a pathological page: the real cleaner is fast on all we have
+        time.sleep(5)
+
+    monkeypatch.setattr(runner, "clean_page", stuck)
+    started = time.monotonic()
+    outcome = runner.process_one(str(tmp_path / "slow.html"), timeout=0.5)
+    assert time.monotonic() - started < 2
+    assert outcome.reason == "timeout" and "0.5 s" in outcome.message
