@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -159,17 +160,30 @@ def _reject(row: dict[str, Any], canonical: str, message: str) -> dict[str, Any]
             "ingested_at": row["ingested_at"], "pipeline_version": row["pipeline_version"]}
 
 
-def deduplicate(rows: list[dict[str, Any]], out: Path, run_id: str, schema: pa.Schema,
-                min_words: int) -> tuple[list[dict[str, Any]], DedupReport]:
-    """New clean rows minus duplicates of each other and of the dataset, minus site boilerplate; updates the state."""
-    report = DedupReport()
+@dataclass(slots=True)
+class Plan:
+    """What a commit keeps: documents (by raw_ref), each site's boilerplate, and the signatures to index."""
+
+    keep: set[str] = field(default_factory=set)
+    boiler: dict[str, set[int]] = field(default_factory=dict)
+    signatures: dict[str, np.ndarray] = field(default_factory=dict)
+    report: DedupReport = field(default_factory=DedupReport)
+
+
+def plan(rows: list[dict[str, Any]], out: Path, schema: pa.Schema) -> Plan:
+    """Decide which new rows are duplicates of each other or of the dataset, and each site's boilerplate.
+
+    `rows` need only the small columns (no text): doc_id, raw_ref, site, published, n_words,
+    paragraph_hashes, signature, url, ingested_at, pipeline_version. Updates the paragraph counts.
+    """
+    result = Plan()
+    report = result.report
     if not (out / STATE).exists() and _clean_files(out):
         rebuild_state(out, schema)
     # 1. duplicate documents: LSH candidates within the run and against the dataset, confirmed on Jaccard
     new = [_candidate(r) for r in rows]
     run_bands = [(b, h, i) for i, c in enumerate(new) for b, h in enumerate(dedup.band_hashes(c.sig))]
-    old_rows = _existing_candidates(out, run_bands, schema)
-    old = [_candidate(r) for r in old_rows]
+    old = [_candidate(r) for r in _existing_candidates(out, run_bands, schema)]
     # Documents already in the dataset stay canonical: their rows are published and never rewritten.
     everyone = old + new
     pairs = [(i, j) for i, j in sorted(dedup.candidate_pairs([dedup.band_hashes(c.sig) for c in everyone]))
@@ -180,9 +194,11 @@ def deduplicate(rows: list[dict[str, Any]], out: Path, run_id: str, schema: pa.S
         target = duplicate_of.get(len(old) + i)
         if target is None:
             keep.append(row)
+            result.keep.add(row["raw_ref"])
+            result.signatures[row["raw_ref"]] = new[i].sig
             continue
         canonical = everyone[target]
-        score = dedup.estimated_jaccard(everyone[len(old) + i].sig, canonical.sig)
+        score = dedup.estimated_jaccard(new[i].sig, canonical.sig)
         exact = score == 1.0
         report.exact += exact
         report.near += not exact
@@ -191,22 +207,27 @@ def deduplicate(rows: list[dict[str, Any]], out: Path, run_id: str, schema: pa.S
     # 2. site boilerplate: counts from earlier runs plus this run's documents, one vote per document
     for site in sorted({r["site"] for r in keep}):
         counts = _read_counts(out, site)
-        site_rows = [r for r in keep if r["site"] == site]
-        for row in site_rows:
-            counts.update(set(row["paragraph_hashes"]))
-        boiler = dedup.boilerplate(counts)
-        for row in site_rows:
-            report.boilerplate_paragraphs += _drop_paragraphs(row, boiler)
+        for row in keep:
+            if row["site"] == site:
+                counts.update(set(row["paragraph_hashes"]))
+        result.boiler[site] = dedup.boilerplate(counts)
         _write_counts(out, site, counts)
-    survivors = []
-    for row in keep:
-        if row["n_words"] < min_words:
-            report.emptied += 1
-            report.rejects.append({**_reject(row, "", ""), "reason": "not_article", "duplicate_of": None,
+    return result
+
+
+def apply(row: dict[str, Any], decided: Plan, min_words: int) -> dict[str, Any] | None:
+    """A kept row with its site's boilerplate removed, or None when too little is left (then rejected)."""
+    decided.report.boilerplate_paragraphs += _drop_paragraphs(row, decided.boiler.get(row["site"], set()))
+    if row["n_words"] >= min_words:
+        return row
+    decided.report.emptied += 1
+    decided.keep.discard(row["raw_ref"])
+    decided.report.rejects.append({**_reject(row, "", ""), "reason": "not_article", "duplicate_of": None,
                                    "message": f"{row['n_words']} words left after removing site boilerplate"})
-        else:
-            survivors.append(row)
-    kept_ids = {r["doc_id"] for r in survivors}
-    _write_bands(out, run_id, [(b, h, c.doc_id) for c in new if c.doc_id in kept_ids
-                               for b, h in enumerate(dedup.band_hashes(c.sig))])
-    return survivors, report
+    return None
+
+
+def index(out: Path, run_id: str, decided: Plan, doc_ids: dict[str, str]) -> None:
+    """Add the kept documents' LSH bands to the state (doc_ids: raw_ref -> doc_id)."""
+    _write_bands(out, run_id, [(b, h, doc_ids[ref]) for ref, sig in decided.signatures.items() if ref in decided.keep
+                               for b, h in enumerate(dedup.band_hashes(sig))])

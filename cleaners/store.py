@@ -155,68 +155,114 @@ def _canonical_order(clean: pa.Table) -> pa.Table:
     return clean.take(order)
 
 
+_PLAN_COLUMNS = ["doc_id", "content_hash", "published", "n_words", "site", "paragraph_hashes", "signature",
+                 "raw_ref", "url", "ingested_at", "pipeline_version"]
+_DATASET_SCHEMA = CLEAN_SCHEMA.remove(CLEAN_SCHEMA.get_field_index("site"))  # site is the partition
+
+
+class _SiteFiles:
+    """One Parquet file per site for a run, appended batch by batch, renamed into place when all is written."""
+
+    def __init__(self, out: Path, run_id: str) -> None:
+        self.out, self.run_id = out, run_id
+        self.writers: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
+        self.rows = 0
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        by_site: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_site.setdefault(row["site"], []).append({k: v for k, v in row.items() if k not in ("site", "signature")})
+        for site, site_rows in sorted(by_site.items()):
+            if site not in self.writers:
+                target = self.out / f"site={site}" / f"part-{self.run_id}.parquet"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+                self.writers[site] = (pq.ParquetWriter(tmp, _DATASET_SCHEMA, compression=COMPRESSION), tmp, target)
+            self.writers[site][0].write_table(pa.Table.from_pylist(site_rows, schema=_DATASET_SCHEMA))
+            self.rows += len(site_rows)
+
+    def close(self) -> None:
+        for writer, tmp, target in self.writers.values():
+            writer.close()
+            with tmp.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+
+    def abort(self) -> None:
+        for writer, tmp, _ in self.writers.values():
+            with contextlib.suppress(Exception):
+                writer.close()
+            tmp.unlink(missing_ok=True)
+
+
 def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_id: str) -> dict[str, Any]:
     """Merge a run's staged batches into the dataset: skip rows already there, reject duplicates and
-    site boilerplate (cleaners.corpus), write atomically, update the dedup state."""
-    clean = _canonical_order(_read(staged_clean, STAGING_SCHEMA))
+    site boilerplate (cleaners.corpus), write atomically, update the dedup state.
+
+    Memory stays bounded by one staged batch plus the small columns of the run: decisions are taken
+    on doc ids, hashes and signatures first, then the batches are streamed into per-site files.
+    """
+    meta = _canonical_order(pa.concat_tables(
+        [pq.read_table(p, schema=STAGING_SCHEMA, columns=_PLAN_COLUMNS) for p in staged_clean if p.exists()]
+    ) if staged_clean else STAGING_SCHEMA.empty_table().select(_PLAN_COLUMNS))
     rejects = _read(staged_rejects, REJECT_SCHEMA)
     existing = _existing(out, ["doc_id", "content_hash"])
     known_ids = set(existing.column("doc_id").to_pylist())
     known_hashes: dict[str, str] = dict(
         zip(existing.column("content_hash").to_pylist(), existing.column("doc_id").to_pylist(), strict=True)
     )
-    keep: list[int] = []
+    candidates: list[dict[str, Any]] = []
     duplicates: list[dict[str, Any]] = []
-    unchanged = 0
-    ids = clean.column("doc_id").to_pylist()
-    hashes = clean.column("content_hash").to_pylist()
-    refs = clean.column("raw_ref").to_pylist()
-    sites = clean.column("site").to_pylist()
-    urls = clean.column("url").to_pylist()
-    ingested = clean.column("ingested_at").to_pylist()
+    unchanged = same_url = same_text = 0
     seen_ids: set[str] = set()
-    same_url = same_text = 0
-    for i, (doc_id, content_hash) in enumerate(zip(ids, hashes, strict=True)):
+    for row in meta.to_pylist():
+        doc_id = row["doc_id"]
         if doc_id in known_ids:
             unchanged += 1  # this page is in the dataset already (a re-run): nothing to add, nothing lost
             continue
-        canonical = doc_id if doc_id in seen_ids else known_hashes.get(content_hash)
+        canonical = doc_id if doc_id in seen_ids else known_hashes.get(row["content_hash"])
         if canonical is not None:
             same_url += canonical == doc_id
             same_text += canonical != doc_id
             duplicates.append({
-                "raw_ref": refs[i], "reason": "duplicate", "step": "commit",
+                "raw_ref": row["raw_ref"], "reason": "duplicate", "step": "commit",
                 "message": "same URL as another input" if canonical == doc_id else "same text as another document",
-                "url": urls[i], "site": sites[i], "doc_id": doc_id, "duplicate_of": canonical,
-                "ingested_at": ingested[i], "pipeline_version": PIPELINE_VERSION,
+                "url": row["url"], "site": row["site"], "doc_id": doc_id, "duplicate_of": canonical,
+                "ingested_at": row["ingested_at"], "pipeline_version": PIPELINE_VERSION,
             })
             continue
         seen_ids.add(doc_id)
-        known_hashes[content_hash] = doc_id
-        keep.append(i)
-    survivors, report = corpus.deduplicate(clean.take(pa.array(keep, pa.int64())).to_pylist(), out, run_id,
-                                           CLEAN_SCHEMA, ARTICLE_MIN_WORDS)
-    clean = pa.Table.from_pylist([{k: v for k, v in r.items() if k != "signature"} for r in survivors],
-                                 schema=CLEAN_SCHEMA).sort_by([("site", "ascending"), ("doc_id", "ascending")])
-    duplicates += report.rejects
+        known_hashes[row["content_hash"]] = doc_id
+        candidates.append(row)
+    decided = corpus.plan(candidates, out, CLEAN_SCHEMA)
+    files = _SiteFiles(out, run_id)
+    try:
+        for path in staged_clean:
+            if not path.exists():
+                continue
+            batch = pq.read_table(path, schema=STAGING_SCHEMA)
+            wanted = [r for r in batch.to_pylist() if r["raw_ref"] in decided.keep]
+            files.write([r for r in (corpus.apply(r, decided, ARTICLE_MIN_WORDS) for r in wanted) if r is not None])
+        files.close()
+    except BaseException:
+        files.abort()
+        raise
+    corpus.index(out, run_id, decided, {r["raw_ref"]: r["doc_id"] for r in candidates})
+    duplicates += decided.report.rejects
     if duplicates:
         rejects = pa.concat_tables([rejects, pa.Table.from_pylist(duplicates, schema=REJECT_SCHEMA)])
     known_rejects = {(r["raw_ref"], r["reason"]) for r in _existing(out, ["raw_ref", "reason"], rejects=True).to_pylist()}
     fresh = [i for i, r in enumerate(rejects.select(["raw_ref", "reason"]).to_pylist())
              if (r["raw_ref"], r["reason"]) not in known_rejects]
     rejects = rejects.take(pa.array(fresh, pa.int64()))
-
-    for site in sorted(set(clean.column("site").to_pylist())):
-        part = clean.filter(pc.equal(clean.column("site"), site)).drop_columns(["site"])
-        write_atomic(part.replace_schema_metadata(CLEAN_SCHEMA.metadata), out / f"site={site}" / f"part-{run_id}.parquet")
     if rejects.num_rows:
         write_atomic(rejects, out / "_rejects" / f"part-{run_id}.parquet")
     shutil.rmtree(out / "_staging" / run_id, ignore_errors=True)
     with contextlib.suppress(OSError):
         (out / "_staging").rmdir()  # only when no other run is staging
-    return {"written": clean.num_rows, "unchanged": unchanged,
+    return {"written": files.rows, "unchanged": unchanged,
             "rejected": dict(Counter(d["reason"] for d in duplicates)), "rejects_written": rejects.num_rows,
-            "dedup": {"same_url": same_url, "same_text": same_text, **report.counts()}}
+            "dedup": {"same_url": same_url, "same_text": same_text, **decided.report.counts()}}
 
 
 def read_clean(out: str | Path) -> pa.Table:

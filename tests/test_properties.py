@@ -12,7 +12,12 @@ VI_WORDS = ["giá", "vàng", "hôm", "nay", "Tin", "liên", "quan", "Ảnh:", "V
 lines = st.lists(st.sampled_from(VI_WORDS), min_size=0, max_size=25).map(" ".join)
 pages = st.lists(lines, min_size=0, max_size=30).map("\n".join)
 anything = st.text(max_size=2000)
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI runs the same examples every time, so a failure is reproducible, not a coin toss
+FAST = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SENTENCE_WORDS = ["giá", "vàng", "thị", "trường", "ngân", "hàng", "tăng", "giảm", "mạnh", "trong", "phiên", "sáng",
+                  "nay", "theo", "chuyên", "gia", "doanh", "nghiệp", "xuất", "khẩu", "năm", "2026", "người", "dân"]
+sentences = st.lists(st.sampled_from(SENTENCE_WORDS), min_size=8, max_size=30).map(lambda w: " ".join(w).capitalize() + ".")
+bodies = st.lists(sentences, min_size=2, max_size=12, unique=True).map("\n".join)
 
 
 @FAST
@@ -43,12 +48,10 @@ def test_bytes_of_any_kind_never_raise(data):
 
 
 @FAST
-@given(pages)
-def test_cleaning_clean_text_again_keeps_every_body_paragraph(text):
-    doc = clean_text(text)
-    if not doc.paragraphs:
-        return
+@given(st.sampled_from(["", "Tiêu đề bài báo hôm nay\n", "Trang chủ Kinh doanh\n17:22 | 14/12/2021\nTiêu đề bài\n"]), bodies)
+def test_cleaning_clean_output_again_changes_nothing(header, body):
+    # Idempotence on article-like pages (sentences): the clean text, cleaned again, is itself. On
+    # degenerate input (lines of one repeated word) the title/lead guesses can shift: see issue 8.
+    doc = clean_text(header + body)
     again = clean_text(doc.text)
-    kept = set(([again.lead] if again.lead else []) + again.paragraphs)
-    # idempotence on the body: what was kept as body stays (the first line may become a title)
-    assert all(p in kept or p == again.title for p in doc.paragraphs[1:])
+    assert again.text == doc.text
