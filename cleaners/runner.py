@@ -22,6 +22,7 @@ import pyarrow as pa
 from cleaners.api import clean_page
 from cleaners.dedup import text_signature
 from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject, make_doc_id
+from cleaners.lang import legacy_vietnamese_encoding
 from cleaners.sources import UnreadableInput, read
 from cleaners.store import REJECT_SCHEMA, STAGING_SCHEMA, document_row, reject_row, write_atomic
 
@@ -141,6 +142,10 @@ def _process_one(ref: str) -> Document | Reject:
     except Exception as exc:  # same boundary, for the cleaning steps
         return Reject(raw_ref=ref, reason="error", step="clean", url=raw.url, message=f"{type(exc).__name__}: {exc}")
     doc.raw_ref = ref
+    legacy = legacy_vietnamese_encoding(doc.text)
+    if legacy is not None:
+        return Reject(raw_ref=ref, reason="unreadable", step="clean", url=doc.url, site=doc.site,
+                      message=f"Vietnamese in the legacy {legacy} font encoding: not converted")
     verdict = judge(doc)
     if verdict is not None:
         return Reject(raw_ref=ref, reason=verdict[0], step="judge", url=doc.url, site=doc.site,
