@@ -8,7 +8,6 @@ Both are derived: deleting `_state/` rebuilds it from the clean rows on the next
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cleaners import dedup
-from cleaners.normalize import dedup_key
+from cleaners.document import join_text, text_hash
 
 STATE = "_state"
 COUNTS_SCHEMA = pa.schema([pa.field("para_hash", pa.int64(), nullable=False),
@@ -148,9 +147,9 @@ def _drop_paragraphs(row: dict[str, Any], boiler: set[int]) -> int:
     removed += len(row["paragraphs"]) - len(kept)
     if removed:
         row["paragraphs"] = kept
-        row["text"] = "\n\n".join(([row["lead"]] if row["lead"] else []) + kept)
+        row["text"] = join_text(row["lead"], kept)
         row["n_words"] = len(row["text"].split())
-        row["content_hash"] = hashlib.blake2b(dedup_key(row["text"]).encode(), digest_size=16).hexdigest()
+        row["content_hash"] = text_hash(row["text"])
     return removed
 
 

@@ -54,8 +54,7 @@ class Document:
     @property
     def text(self) -> str:
         """Lead and body paragraphs joined by blank lines."""
-        parts = ([self.lead] if self.lead else []) + self.paragraphs
-        return PARAGRAPH_SEPARATOR.join(parts)
+        return join_text(self.lead, self.paragraphs)
 
     @property
     def n_words(self) -> int:
@@ -65,9 +64,7 @@ class Document:
     @property
     def content_hash(self) -> str:
         """Hash of the normalized text: equal for exact duplicate bodies."""
-        from cleaners.normalize import dedup_key  # local: keeps this module dependency-free
-
-        return hashlib.blake2b(dedup_key(self.text).encode(), digest_size=16).hexdigest()
+        return text_hash(self.text)
 
     @property
     def doc_id(self) -> str:
@@ -87,6 +84,18 @@ class Reject:
     message: str = ""
     doc_id: str | None = None
     duplicate_of: str | None = None
+
+
+def join_text(lead: str | None, paragraphs: list[str]) -> str:
+    """The `text` column: lead and body paragraphs joined by blank lines."""
+    return PARAGRAPH_SEPARATOR.join(([lead] if lead else []) + paragraphs)
+
+
+def text_hash(text: str) -> str:
+    """The `content_hash` column: hash of the normalized text, equal for exact duplicate bodies."""
+    from cleaners.normalize import dedup_key  # local: keeps this module dependency-free
+
+    return hashlib.blake2b(dedup_key(text).encode(), digest_size=16).hexdigest()
 
 
 def make_doc_id(key: str) -> str:

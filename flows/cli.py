@@ -81,21 +81,17 @@ def crawl(
     """Fetch new pages from feeds, sitemaps and URLs into the WARC store, then clean them."""
     if not urls and sources_file is None:
         raise typer.BadParameter("give URLs or --sources")
+    from flows.params import CrawlParams
+    from flows.pipeline import crawl_and_clean, crawl_config
+
+    params = CrawlParams(sources_file=str(sources_file) if sources_file else None, urls=list(urls or []),
+                         raw_dir=str(raw), out=str(out), respect_robots=not ignore_robots, delay_seconds=delay,
+                         refetch=refetch)
     if no_clean:
-        from scraper import CrawlConfig, load_sources
         from scraper import crawl as run_crawl
 
-        config = CrawlConfig(raw_dir=raw, sites=load_sources(sources_file) if sources_file else (), urls=tuple(urls or ()),
-                             respect_robots=not ignore_robots, delay_seconds=delay, refetch=refetch,
-                             allow_private_hosts=allow_private)
-        report: dict[str, object] = {"crawl": run_crawl(config).to_dict(), "clean": None}
+        report: dict[str, object] = {"crawl": run_crawl(crawl_config(params, allow_private)).to_dict(), "clean": None}
     else:
-        from flows.params import CrawlParams
-        from flows.pipeline import crawl_and_clean
-
-        params = CrawlParams(sources_file=str(sources_file) if sources_file else None, urls=list(urls or []),
-                             raw_dir=str(raw), out=str(out), respect_robots=not ignore_robots, delay_seconds=delay,
-                             refetch=refetch)
         report = crawl_and_clean(params, allow_private_hosts=allow_private)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))

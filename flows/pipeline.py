@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections import Counter
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def run_batches(refs: list[str], out: str, batch_size: int, show_progress: bool 
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) if processes > 0 else None
     results = []
     progress = _progress() if show_progress and sys.stderr.isatty() else None
-    with pool or _Null(), progress or _Null():
+    with pool or nullcontext(), progress or nullcontext():
         futures = [clean_batch.submit(batch, str(staging), n, pool) for n, batch in enumerate(batches)]
         task_id = progress.add_task("cleaning", total=len(refs)) if progress else None
         for future in as_completed(futures):
@@ -171,6 +172,17 @@ def crawl_task(config: Any, run_id: str) -> dict[str, Any]:
     return crawl(config, run_id=run_id).to_dict()
 
 
+def crawl_config(params: CrawlParams, allow_private_hosts: bool = False) -> Any:
+    """The scraper's CrawlConfig for run parameters (sources.toml read here)."""
+    from scraper import CrawlConfig, load_sources
+
+    return CrawlConfig(
+        raw_dir=Path(params.raw_dir), sites=load_sources(params.sources_file) if params.sources_file else (),
+        urls=tuple(params.urls), respect_robots=params.respect_robots, delay_seconds=params.delay_seconds,
+        refetch=params.refetch, allow_private_hosts=allow_private_hosts,
+    )
+
+
 @flow(name="tinsach-crawl-and-clean", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
 def crawl_and_clean(
     params: CrawlParams = CrawlParams(),  # noqa: B008 (a frozen model)
@@ -181,14 +193,8 @@ def crawl_and_clean(
     `allow_private_hosts` lets the crawler reach loopback/private addresses: for tests and local
     fixtures only (it turns off the SSRF guard).
     """
-    from scraper import CrawlConfig, load_sources
-
     logger = get_run_logger()
-    config = CrawlConfig(
-        raw_dir=Path(params.raw_dir), sites=load_sources(params.sources_file) if params.sources_file else (),
-        urls=tuple(params.urls), respect_robots=params.respect_robots, delay_seconds=params.delay_seconds,
-        refetch=params.refetch, allow_private_hosts=allow_private_hosts,
-    )
+    config = crawl_config(params, allow_private_hosts)
     run_id = new_run_id()
     crawled = crawl_task(config, run_id)
     logger.info("crawl %s: %d discovered, %d fetched, %d already seen, refused %s, errors %s", run_id,
@@ -220,14 +226,6 @@ def task_runner(kind: str = "threads", workers: int = 2, dask_address: str | Non
     if kind not in ("threads", "processes"):  # "processes": threads here, plus run_batches' process pool
         raise ValueError(f"unknown task runner {kind!r}: threads, processes, prefect-processes or dask")
     return ThreadPoolTaskRunner(max_workers=workers)
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _progress() -> Any:
