@@ -8,9 +8,14 @@ from collections.abc import Mapping
 from cleaners.decode import decode_bytes
 from cleaners.document import Document, Removal
 from cleaners.extract import (
+    SCOPE_MIN_CHARS,
+    Cascade,
+    article_scope,
     element_roles,
     html_blocks,
+    narrowed,
     page_meta,
+    paragraph_mass,
     parse_html,
     prune_related,
     site_of,
@@ -34,9 +39,14 @@ def clean_text(text: str, url: str | None = None, site_rules: Mapping[str, SiteR
 
 def clean_html(
     html: str | bytes, url: str | None = None, charset: str | None = None,
-    site_rules: Mapping[str, SiteRules] | None = None,
+    site_rules: Mapping[str, SiteRules] | None = None, *, thorough: bool = False,
 ) -> Document:
-    """Clean an HTML news page; bytes are decoded by BOM, UTF-8, `charset` (the HTTP header's), <meta>, detection."""
+    """Clean an HTML news page; bytes are decoded by BOM, UTF-8, `charset` (the HTTP header's), <meta>, detection.
+
+    By default trafilatura reads only the article's container (headline plus most paragraph text) and
+    runs its fallback extractors only when its own result looks short or deficient; `thorough=True`
+    gives it the whole page and always runs them (trafilatura's default; about twice as slow).
+    """
     text = decode_bytes(html, charset)[0] if isinstance(html, bytes) else html
     tree = parse_html(text)
     site = for_site(site_of(url), DEFAULT_SITE_RULES if site_rules is None else site_rules)
@@ -44,7 +54,16 @@ def clean_html(
     roles = element_roles(tree)
     prune_related(tree, roles)
     meta = page_meta(tree, url, roles)
-    blocks = html_blocks(tree, url)
+    if thorough:
+        blocks = html_blocks(tree, url, cascade="always")
+    else:
+        # A page with neither article markup nor a publication date is a listing (rejected downstream): the
+        # fallback extractors are not worth running on it. An article with little <p> text is where
+        # trafilatura's own extractor comes up short: the fallbacks run at once.
+        article = meta.article_markup or meta.published is not None
+        mass = paragraph_mass(tree)
+        cascade: Cascade = "never" if not article else "always" if mass[0] < SCOPE_MIN_CHARS else "doubtful"
+        blocks = html_blocks(narrowed(tree, article_scope(tree, meta.title, mass)), url, cascade)
     lang = detect_lang(" ".join(b.text for b in blocks), meta.lang_hint)
     return _run(Page(blocks=blocks, meta=meta, rules=merge(rules_for(lang), site), lang=lang, from_html=True))
 

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -53,7 +53,32 @@ _ROLE_WORDS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"date|time|publish|posted|ngay|thoigian"),
     "source": re.compile(r"(?:^|[\s#_-])(?:source|nguon|news-source)(?:$|\s)"),
 }
-_ANY_ROLE = re.compile("|".join(f"(?:{p.pattern})" for p in _ROLE_WORDS.values()))
+
+
+def _trie_pattern(words: tuple[str, ...]) -> str:
+    """One regex for any of `words`, as a trie ("b(?:ox-tag|readcrumb|yline)"): Python's engine tries every
+    branch of a flat alternation at every position, which on long utility-class strings costs ~4x more."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        group = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+        return group + ("?" if "" in node else "")
+
+    return build(trie)
+
+
+# Every word the role patterns need: candidates are found with this, then the role patterns decide.
+_ROLE_SUBSTRINGS = (*RELATED_CONTAINER_TOKENS, "breadcrumb", "caption", "author", "byline", "date", "time",
+                    "publish", "posted", "ngay", "thoigian", "source", "nguon")
+_ANY_ROLE = re.compile(_trie_pattern(_ROLE_SUBSTRINGS))
 _CONTAINERS = frozenset({"div", "section", "aside", "ul", "ol", "table", "article"})
 _NOT_DATES = frozenset({"script", "style", "body", "html", "meta", "link"})
 # A related-looking container that holds more than this share of the page's text is the article itself
@@ -362,15 +387,96 @@ def site_of(url: str | None) -> str:
     return host.lower().removeprefix("www.")
 
 
+# The article's own container, found before trafilatura runs: its cost grows with the tree it is given,
+# and the headline-plus-body subtree of a news page is a fraction of the page (header, menus, sidebars,
+# footers). The body is the lowest element holding most of the page's paragraph text; the scope is the
+# lowest element holding both it and the headline, so the title, sapo and byline around the body stay.
+SCOPE_TEXT_SHARE = 0.6
+SCOPE_MIN_CHARS = 800
+
+
+def paragraph_mass(tree: lxml.html.HtmlElement) -> tuple[int, dict[lxml.html.HtmlElement, int]]:
+    """Characters of <p> text on the page, and under each element that holds some."""
+    body = tree.find("body")
+    mass: dict[lxml.html.HtmlElement, int] = {}
+    total = 0
+    for p in body.iter("p") if body is not None else ():
+        size = len(" ".join(p.text_content().split()))
+        if size:
+            total += size
+            for ancestor in p.iterancestors():
+                mass[ancestor] = mass.get(ancestor, 0) + size
+    return total, mass
+
+
+def article_scope(tree: lxml.html.HtmlElement, title: str | None,
+                  mass: tuple[int, dict[lxml.html.HtmlElement, int]] | None = None) -> lxml.html.HtmlElement | None:
+    """The smallest element holding the headline and most paragraph text, or None (use the whole page)."""
+    total, under = mass if mass is not None else paragraph_mass(tree)
+    if total < SCOPE_MIN_CHARS:
+        return None  # little <p> text: the article is laid out some other way; let trafilatura see it all
+    # the lowest element with the share: every other element with it is its ancestor, holding more
+    content = min((e for e, m in under.items() if m >= SCOPE_TEXT_SHARE * total), key=under.__getitem__)
+    key = dedup_key(title) if title else ""
+    headline = next((h for h in tree.iter("h1") if key and key in dedup_key(h.text_content())), None)
+    if headline is None:
+        scope = content.getparent()  # no headline shown: one level up keeps a sapo or byline next to the body
+    else:
+        around = set(headline.iterancestors())
+        scope = next((a for a in (content, *content.iterancestors()) if a in around or a is headline), None)
+    return None if scope is None or scope.tag in ("body", "html") else scope
+
+
+def narrowed(tree: lxml.html.HtmlElement, scope: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement:
+    """A new document whose body is `scope` (moved out of `tree`), or `tree` itself without a scope."""
+    if scope is None:
+        return tree
+    page = lxml.html.Element("html")
+    lang = tree.get("lang")
+    if lang:
+        page.set("lang", lang)
+    etree.SubElement(page, "body").append(scope)
+    return page
+
+
 _BLOCK_TAGS = {"p": "p", "head": "heading", "quote": "quote", "item": "li", "row": "cell", "code": "p"}
 
 
-def html_blocks(tree: lxml.html.HtmlElement, url: str | None) -> list[Block]:
-    """The main text as blocks, by trafilatura (its own dedup off: its cache is global and order-dependent)."""
-    result = trafilatura.bare_extraction(
+# trafilatura's default cascade runs readability and jusText after its own extractor and keeps its own
+# result unless that result is short, has no paragraph text, is table-dominated or holds sanitized-away
+# elements. Its own extractor alone ("fast") is ~40% cheaper, so it runs first and the full cascade only
+# when its result shows one of those signs: the same output as the default where the default would
+# have kept its own extraction anyway (bench/english_eval.py measures both on the same pages).
+FULL_CASCADE_BELOW_CHARS = 1000
+_DOUBTFUL_XPATH = ".//figure|.//aside|.//nav|.//footer|.//iframe|.//noscript|.//button|.//input|.//select"
+
+
+def _doubtful(body: etree._Element | None, text: str) -> bool:
+    if body is None or len(text) < FULL_CASCADE_BELOW_CHARS:
+        return True
+    paragraphs = len(body.findall(".//p"))
+    return paragraphs == 0 or len(body.findall(".//table")) > paragraphs or bool(body.xpath(_DOUBTFUL_XPATH))
+
+
+def _trafilatura(tree: lxml.html.HtmlElement, url: str | None, fast: bool) -> Any:
+    return trafilatura.bare_extraction(
         tree, url=url, include_comments=False, include_tables=True, include_images=False,
-        include_links=True, deduplicate=False, with_metadata=False,
+        include_links=True, deduplicate=False, with_metadata=False, fast=fast,
     )
+
+
+Cascade = Literal["always", "doubtful", "never"]
+
+
+def html_blocks(tree: lxml.html.HtmlElement, url: str | None, cascade: Cascade = "doubtful") -> list[Block]:
+    """The main text as blocks, by trafilatura (its own dedup off: its cache is global and order-dependent).
+
+    `cascade`: when trafilatura's fallback extractors (readability, jusText) run after its own — "always"
+    (trafilatura's default), "doubtful" (only when its own result looks short or deficient) or "never".
+    """
+    result = _trafilatura(tree, url, fast=cascade != "always")
+    if cascade == "doubtful" and _doubtful(getattr(result, "body", None), getattr(result, "text", None) or ""):
+        result = _trafilatura(tree, url, fast=False)
     body = getattr(result, "body", None)
     if body is None:
         return []

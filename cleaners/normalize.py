@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -36,8 +37,12 @@ def key_tokens(text: str) -> list[str]:
     return _WORD_RE.findall(folded)
 
 
+@functools.lru_cache(maxsize=16384)
 def dedup_key(text: str) -> str:
-    """One string per paragraph meaning: equal for copies that differ only in case, spacing, quotes or tone placement."""
+    """One string per paragraph meaning: equal for copies that differ only in case, spacing, quotes or tone placement.
+
+    Cached: the steps ask for the key of the same block, title and caption several times per page.
+    """
     return " ".join(key_tokens(text))
 
 

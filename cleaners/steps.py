@@ -256,6 +256,7 @@ def mark_repeats(page: Page) -> None:
     body = page.body()
     tokens = [key_tokens(b.text) for b in body]
     kept: list[int] = []
+    bigrams: dict[int, set[tuple[str, str]]] = {}  # of kept blocks long enough to compare
     seen: set[str] = set()
     for i, block in enumerate(body):
         key = " ".join(tokens[i])
@@ -269,13 +270,13 @@ def mark_repeats(page: Page) -> None:
                 block.drop("truncated_teaser")
                 continue
         if len(tokens[i]) >= NEAR_DUPLICATE_MIN_WORDS:
-            grams = _bigrams(tokens[i])
+            grams = bigrams[i] = _bigrams(tokens[i])
             n = len(tokens[i])
             for j in kept:
                 m = len(tokens[j])
                 if m < NEAR_DUPLICATE_MIN_WORDS or not 0.8 * n <= m <= 1.25 * n:
                     continue
-                other = _bigrams(tokens[j])
+                other = bigrams[j]
                 if len(grams & other) / len(grams | other) >= NEAR_DUPLICATE_JACCARD:
                     block.drop("near_duplicate")
                     break

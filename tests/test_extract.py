@@ -1,8 +1,16 @@
 """HTML metadata and extraction rules on small inline pages."""
 
+import gzip
 from datetime import datetime
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cleaners import clean_html
+from cleaners.extract import _ANY_ROLE, _ROLE_SUBSTRINGS, article_scope, parse_html
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PARAS = "".join(
     f"<p>{text}</p>"
@@ -84,3 +92,50 @@ def test_site_names_are_not_authors():
 def test_canonical_url_wins_over_the_input_url():
     doc = clean_html(page(head="<link rel='canonical' href='https://baomau.vn/goc-1.html'>"), url="file:///tmp/a.html")
     assert doc.url == "https://baomau.vn/goc-1.html" and doc.site == "baomau.vn"
+
+
+# --- the article scope and the extraction cascade (speed without changing output) ---
+
+SIDEBAR = "".join(f"<p>Tin nổi bật số {i}: một đoạn tóm tắt ngắn của bài khác trên trang.</p>" for i in range(3))
+
+
+def test_article_scope_holds_headline_sapo_and_body_not_the_sidebar():
+    html = (f"<html><body><nav><p>Trang chủ</p></nav><div class='wrap'><div class='col'>{SIDEBAR}</div>"
+            f"<div class='main'><h1>Xử phạt giám đốc tài chính</h1>"
+            f"<p class='sapo'>Sapo của bài viết nằm giữa tiêu đề và thân bài, ngoài khối nội dung.</p>"
+            f"<div class='content'>{PARAS * 3}</div></div><aside>{SIDEBAR}</aside></div></body></html>")
+    scope = article_scope(parse_html(html), "Xử phạt giám đốc tài chính")
+    assert scope is not None and scope.get("class") == "main"  # the lowest element with both h1 and body
+    assert "Sapo của bài" in scope.text_content() and "Tin nổi bật" not in scope.text_content()
+
+
+def test_no_scope_with_little_paragraph_text_or_when_only_the_body_holds_it_all():
+    assert article_scope(parse_html("<html><body><h1>T</h1><p>Ngắn.</p></body></html>"), "T") is None
+    flat = f"<html><body><h1>Tiêu đề</h1>{PARAS}{PARAS}</body></html>"
+    assert article_scope(parse_html(flat), "Tiêu đề") is None  # the body itself: nothing to narrow
+
+
+def test_a_page_without_paragraph_markup_still_gives_its_text():
+    # text in <div>s and <br>: trafilatura's own extractor comes up short, the fallbacks must run
+    lines = "<br>".join(
+        f"Dòng thứ {i} của bài viết kể về một sự kiện kinh tế quan trọng trong tuần qua tại Hà Nội." for i in range(12)
+    )
+    html = (f"<html lang='vi'><head><title>Tiêu đề bài</title>"
+            f"<meta property='article:published_time' content='2026-03-07T08:00:00+07:00'></head>"
+            f"<body><div id='menu'><a href='/'>Trang chủ</a></div><div class='noidung'>{lines}</div></body></html>")
+    doc = clean_html(html, url="https://baomau.vn/a-2.html")
+    assert "Dòng thứ 0 của bài viết" in doc.text and "Dòng thứ 11 của bài viết" in doc.text
+
+
+def test_scoped_extraction_matches_thorough_on_the_bundled_pages():
+    pages = sorted((ROOT / "raw" / "samples" / "html").glob("*.html.gz"))
+    assert pages
+    for path in pages:
+        data = gzip.decompress(path.read_bytes())
+        fast, thorough = clean_html(data), clean_html(data, thorough=True)
+        assert (fast.title, fast.lead, fast.paragraphs) == (thorough.title, thorough.lead, thorough.paragraphs), path.name
+
+
+@given(st.text(alphabet="abcdegilmnopqrstuy-_# ", max_size=40))
+def test_role_prefilter_finds_exactly_the_role_words(text):
+    assert bool(_ANY_ROLE.search(text)) == any(word in text for word in _ROLE_SUBSTRINGS)
