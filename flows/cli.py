@@ -82,7 +82,7 @@ def crawl(
     if not urls and sources_file is None:
         raise typer.BadParameter("give URLs or --sources")
     from flows.params import CrawlParams
-    from flows.pipeline import crawl_and_clean, crawl_config
+    from flows.pipeline import ALLOW_PRIVATE_ENV, crawl_and_clean, crawl_config
 
     params = CrawlParams(sources_file=str(sources_file) if sources_file else None, urls=list(urls or []),
                          raw_dir=str(raw), out=str(out), respect_robots=not ignore_robots, delay_seconds=delay,
@@ -92,7 +92,9 @@ def crawl(
 
         report: dict[str, object] = {"crawl": run_crawl(crawl_config(params, allow_private)).to_dict(), "clean": None}
     else:
-        report = crawl_and_clean(params, allow_private_hosts=allow_private)
+        if allow_private:
+            os.environ[ALLOW_PRIVATE_ENV] = "1"  # this process only: the CLI user is the operator
+        report = crawl_and_clean(params)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         return

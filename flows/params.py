@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Vietnam runs on UTC+7 all year; schedules are written in local time.
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -38,6 +39,24 @@ class CrawlParams(BaseModel):
     delay_seconds: float = Field(1.0, ge=0.0, le=60.0, description="Seconds between two requests to one host (a longer robots.txt Crawl-delay wins).")
     respect_robots: bool = Field(True, description="Obey robots.txt. Turn off only for sites you own.")
     refetch: bool = Field(False, description="Fetch URLs fetched before again (conditional GET: unchanged pages cost a 304).")
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls_only(cls, urls: list[str]) -> list[str]:
+        """Only http(s) URLs with a host: file://, ftp://, javascript: and the like are refused with the form.
+
+        Addresses are checked again when fetched (every redirect hop): loopback and private hosts
+        are refused there (SSRF) unless the operator allows them.
+        """
+        cleaned = []
+        for url in (u.strip() for u in urls):
+            parts = urlsplit(url)
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"not an http(s) URL with a host: {url!r}")
+            if parts.username or parts.password:
+                raise ValueError(f"URLs with credentials are refused: {parts.scheme}://…@{parts.hostname}")
+            cleaned.append(url)
+        return cleaned
 
 
 class BackfillParams(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sys
 import uuid
 from collections import Counter
@@ -172,29 +173,37 @@ def crawl_task(config: Any, run_id: str) -> dict[str, Any]:
     return crawl(config, run_id=run_id).to_dict()
 
 
-def crawl_config(params: CrawlParams, allow_private_hosts: bool = False) -> Any:
+# Reaching loopback/private addresses turns the SSRF guard off: an operator's decision, set in the
+# environment of the process that runs flows, never a run parameter anyone with the UI could tick.
+ALLOW_PRIVATE_ENV = "TINSACH_ALLOW_PRIVATE_HOSTS"
+
+
+def private_hosts_allowed() -> bool:
+    """Whether this process may crawl loopback/private addresses (TINSACH_ALLOW_PRIVATE_HOSTS=1; tests, fixtures)."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def crawl_config(params: CrawlParams, allow_private_hosts: bool | None = None) -> Any:
     """The scraper's CrawlConfig for run parameters (sources.toml read here)."""
     from scraper import CrawlConfig, load_sources
 
     return CrawlConfig(
         raw_dir=Path(params.raw_dir), sites=load_sources(params.sources_file) if params.sources_file else (),
         urls=tuple(params.urls), respect_robots=params.respect_robots, delay_seconds=params.delay_seconds,
-        refetch=params.refetch, allow_private_hosts=allow_private_hosts,
+        refetch=params.refetch,
+        allow_private_hosts=private_hosts_allowed() if allow_private_hosts is None else allow_private_hosts,
     )
 
 
 @flow(name="tinsach-crawl-and-clean", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
-def crawl_and_clean(
-    params: CrawlParams = CrawlParams(),  # noqa: B008 (a frozen model)
-    allow_private_hosts: bool = False,
-) -> dict[str, Any]:
+def crawl_and_clean(params: CrawlParams = CrawlParams()) -> dict[str, Any]:  # noqa: B008 (a frozen model)
     """Crawl the configured sites and URL lists into the raw store, then clean what was fetched.
 
-    `allow_private_hosts` lets the crawler reach loopback/private addresses: for tests and local
-    fixtures only (it turns off the SSRF guard).
+    Loopback and private addresses are refused (SSRF) unless the process running the flow has
+    TINSACH_ALLOW_PRIVATE_HOSTS=1 in its environment (tests and local fixtures only).
     """
     logger = get_run_logger()
-    config = crawl_config(params, allow_private_hosts)
+    config = crawl_config(params)
     run_id = new_run_id()
     crawled = crawl_task(config, run_id)
     logger.info("crawl %s: %d discovered, %d fetched, %d already seen, refused %s, errors %s", run_id,
@@ -223,7 +232,11 @@ def task_runner(kind: str = "threads", workers: int = 2, dask_address: str | Non
         from prefect.task_runners import ProcessPoolTaskRunner
 
         return ProcessPoolTaskRunner(max_workers=workers)
-    if kind not in ("threads", "processes"):  # "processes": threads here, plus run_batches' process pool
+    if kind == "processes":
+        # threads here, plus run_batches' process pool: two task threads per process keep a batch queued
+        # for each process while the other thread reports its finished batch, so no process waits on Prefect
+        return ThreadPoolTaskRunner(max_workers=2 * workers)
+    if kind != "threads":
         raise ValueError(f"unknown task runner {kind!r}: threads, processes, prefect-processes or dask")
     return ThreadPoolTaskRunner(max_workers=workers)
 

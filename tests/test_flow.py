@@ -64,7 +64,7 @@ def test_flow_cleans_everything_and_rerun_adds_nothing(inputs, tmp_path):
     assert len(read_rejects(out)) == len(rejects)
 
 
-def test_crawl_and_clean_flow_against_a_local_site(tmp_path):
+def test_crawl_and_clean_flow_against_a_local_site(tmp_path, monkeypatch):
     from flows.params import CrawlParams
     from flows.pipeline import crawl_and_clean
     from tests.fixture_site import FixtureSite
@@ -73,7 +73,8 @@ def test_crawl_and_clean_flow_against_a_local_site(tmp_path):
         urls = [site.url(p) for p in ("/news/a.html", "/news/b.html", "/missing.html", "/private/secret.html")]
         params = CrawlParams(sources_file=None, urls=urls, raw_dir=str(tmp_path / "raw"), out=str(tmp_path / "clean"),
                              delay_seconds=0.0)
-        result = crawl_and_clean(params, allow_private_hosts=True)
+        monkeypatch.setenv("TINSACH_ALLOW_PRIVATE_HOSTS", "1")  # the fixture site is on 127.0.0.1
+        result = crawl_and_clean(params)
     assert result["crawl"]["fetched"] == 3 and result["crawl"]["refused"] == {"robots.txt": 1}
     assert result["clean"]["written"] == 2 and result["clean"]["rejected"] == {"unreadable": 1}
     table = ds.dataset(tmp_path / "clean", format="parquet", partitioning="hive").to_table()
