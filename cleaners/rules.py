@@ -58,6 +58,9 @@ class LanguageRules:
     # Whether the script marks most words (Vietnamese tones): then a line of bare lowercase ASCII words
     # is a URL slug, not prose.
     accented: bool = False
+    # Whether the language's news sites put single related headlines between body paragraphs as a bare
+    # link paragraph (Vietnamese sites do); elsewhere only runs of link paragraphs are dropped.
+    lone_link_headlines: bool = False
 
 
 # Language-independent share/print/UI words seen on sites in every language (matched as whole lines).
@@ -127,6 +130,7 @@ VI = LanguageRules(
     date_labels=pattern(r"(?:cập nhật|ngày đăng|đăng lúc|đăng ngày|thời gian đăng|xuất bản|đăng|ngày)\s*:?"),
     weekdays=pattern(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ\s+nhật|CN)\b"),
     accented=True,
+    lone_link_headlines=True,
 )
 
 EN = LanguageRules(

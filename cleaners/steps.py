@@ -58,6 +58,10 @@ def _headline_like(block: Block) -> bool:
     return len(words) <= HEADLINE_MAX_WORDS and not SENTENCE_END.search(block.text)
 
 
+def _is_link(blocks: list[Block], i: int) -> bool:
+    return 0 <= i < len(blocks) and blocks[i].is_link and blocks[i].kind != "li"
+
+
 def _is_doubled(text: str) -> bool:
     """ "Tiêu đề Tiêu đề": a related headline printed twice on one line (link text plus image alt)."""
     n = len(text)
@@ -89,7 +93,9 @@ def mark_widgets(page: Page) -> None:
             block.drop("widget")
         elif MEDIA_ITEM.search(block.text):
             block.drop("media_list")
-        elif URL_LINE.search(block.text):
+        elif URL_LINE.search(block.text) and not page.from_html:
+            # a text dump's bare URL is a share or source link; in HTML the extractor kept it as content
+            # (a petition link, a reference), and trafilatura already leaves out share widgets
             block.drop("url")
         elif slugs and _is_slug(block.text):
             block.drop("url_slug")
@@ -198,6 +204,7 @@ def mark_related(page: Page) -> None:
     """Drop related-article blocks: their headings, headlines, blurbs, doubled headlines and link lists."""
     headings = page.rules.related_headings if page.rules else frozenset()
     prefix = page.rules.related_prefix if page.rules else None
+    lone_links = page.rules is not None and page.rules.lone_link_headlines
     blocks = page.blocks
     in_zone = after_headline = False
     for i, block in enumerate(blocks):
@@ -218,8 +225,12 @@ def mark_related(page: Page) -> None:
             or (i > 0 and blocks[i - 1].kind == "li" and blocks[i - 1].is_link)
         ):
             block.drop("link_list")
-        elif block.is_link and _headline_like(block) and block.kind != "li":
-            # a paragraph that is nothing but one headline-like link: "read also", never body text
+        elif block.is_link and _headline_like(block) and block.kind != "li" and len(block.text.split()) >= 3 and (
+            lone_links or _is_link(blocks, i - 1) or _is_link(blocks, i + 1)
+        ):
+            # a paragraph that is nothing but one headline-like link: a "read also" pointer. A run of them
+            # is a link list in any language; a lone one is one only where the language's sites print
+            # inline related headlines that way (Vietnamese); elsewhere it is often a subtitle or a source.
             block.drop("link_headline")
         elif in_zone and (_headline_like(block) or block.is_link):
             block.drop("related_headline")

@@ -225,3 +225,35 @@ def test_a_page_of_dateline_teasers_is_a_listing():
     teasers = [f"(Chinhphu.vn) - Bộ trưởng vừa ban hành Thông tư số {i}/2026 quy định chi tiết về lĩnh vực thứ {i}." for i in range(5)]
     assert clean_text(page("Chính sách mới", *teasers)).listing == "5 teasers opening with a dateline (a listing page)"
     assert clean_text(page("(Chinhphu.vn) - " + BODY[0], *BODY[1:])).listing is None
+
+
+def _link_page(lang_rules, *blocks):
+    from cleaners.page import Block, Meta, Page
+
+    return Page(blocks=[Block(t, kind="p", is_link=link) for t, link in blocks], meta=Meta(), rules=lang_rules,
+                lang=lang_rules.lang if lang_rules else None, from_html=True)
+
+
+def test_a_lone_link_paragraph_is_a_related_headline_only_on_vietnamese_pages():
+    from cleaners.rules import EN, VI
+    from cleaners.steps import mark_related
+
+    prose = "The survey of 2,000 adults found that most of them had never heard the term before this year."
+    english = _link_page(EN, (prose, False), ("The generation we love to dump on", True), (prose + " Again.", False))
+    mark_related(english)
+    assert [b.reason for b in english.blocks] == ["", "", ""]  # a linked subtitle stays
+    listed = _link_page(EN, (prose, False), ("Markets fall for a third day", True), ("Oil prices hit a new high", True))
+    mark_related(listed)
+    assert [b.reason for b in listed.blocks] == ["", "link_headline", "link_headline"]  # a run of them goes
+    vietnamese = _link_page(VI, ("Ủy ban vừa có quyết định xử phạt vi phạm hành chính.", False),
+                            ("Giá vàng hôm nay tăng mạnh", True), ("Các cá nhân liên quan bị cấm giao dịch.", False))
+    mark_related(vietnamese)
+    assert [b.reason for b in vietnamese.blocks] == ["", "link_headline", ""]
+
+
+def test_a_bare_url_is_dropped_from_text_dumps_but_kept_in_html_content():
+    url = "http://www.openpetition.de/petition/online/gegen-die-tarifreform-2013"
+    body = "".join(f"<p>Die geplanten Tariferhöhungen treffen viele kleine Clubs in der Stadt, Absatz {i}.</p>" for i in range(6))
+    html = f"<html lang='de'><head><title>GEMA</title></head><body><article><h1>GEMA</h1>{body}<p>{url}</p></article></body></html>"
+    assert url in clean_html(html).paragraphs
+    assert reasons(clean_text(f"GEMA\nDie Tariferhöhungen treffen viele Clubs.\n{url}"))[url] == "url"
