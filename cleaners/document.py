@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +11,13 @@ PARAGRAPH_SEPARATOR = "\n\n"
 # Fewer words than this after cleaning is a stub, a gallery or a section page, not an article. The
 # shortest real briefs in the devset have ~80 words; navigation pages left by the extractor ~5-30.
 ARTICLE_MIN_WORDS = 40
+# Scripts written without spaces between words (Chinese, Japanese kana): each character counts as a
+# word, as a syllable does in Vietnamese; otherwise a whole Chinese paragraph would count as one word.
+# Their punctuation ("，", "。") separates like a space.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCTUATION = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff5b-\uff65"
+_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]")
+_WORD = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}{_CJK_PUNCTUATION}]+")
 
 
 @dataclass(slots=True)
@@ -58,8 +66,8 @@ class Document:
 
     @property
     def n_words(self) -> int:
-        """Whitespace-separated words (Vietnamese: syllables) in `text`."""
-        return len(self.text.split())
+        """Words in `text` (see `count_words`)."""
+        return count_words(self.text)
 
     @property
     def content_hash(self) -> str:
@@ -89,6 +97,14 @@ class Reject:
 def join_text(lead: str | None, paragraphs: list[str]) -> str:
     """The `text` column: lead and body paragraphs joined by blank lines."""
     return PARAGRAPH_SEPARATOR.join(([lead] if lead else []) + paragraphs)
+
+
+def count_words(text: str) -> int:
+    """The `n_words` column: whitespace-separated words (Vietnamese: syllables); in Chinese and
+    Japanese text, which has no spaces between words, each character."""
+    if _UNSPACED_CHAR.search(text) is None:
+        return len(text.split())
+    return len(_WORD.findall(text))
 
 
 def text_hash(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
@@ -19,7 +20,22 @@ from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import Block, Meta
 from cleaners.rules import RELATED_CONTAINER_TOKENS
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+# lxml parser objects must not be shared between threads (the flow cleans batches in threads): one each.
+_PARSERS = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    parser: lxml.html.HTMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    return parser
+
+
+class MarkupError(ValueError):
+    """Markup the HTML parser cannot build whole: the page's text would be silently cut (libxml2 stops
+    building elements nested deeper than 255 levels, a guard against resource exhaustion)."""
+
+
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
     "publish-date", "published_time", "dc.date.issued", "dc.date", "dcterms.created", "date",
@@ -35,12 +51,18 @@ _HOME_CRUMBS = frozenset(dedup_key(s) for s in ("Trang chủ", "Home", "Trang nh
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Parse decoded HTML into an lxml tree (the text is re-encoded, so any declared charset is moot).
 
-    A document with nothing parseable in it gives an empty <html><body/></html>, not an error.
+    A document with nothing parseable in it gives an empty <html><body/></html>, not an error; markup
+    nested deeper than the parser builds raises MarkupError (its text would be lost without a word).
     """
+    parser = _parser()
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        tree = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
     except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring(b"<html><body></body></html>", parser=_PARSER)
+        return lxml.html.document_fromstring(b"<html><body></body></html>", parser=parser)
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            raise MarkupError(f"markup nested too deep for the parser ({error.message.split(',')[0]})")
+    return tree
 
 
 # Elements found by their class/id/rel/itemprop/itemtype words: one pass over the tree fills every role

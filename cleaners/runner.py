@@ -6,6 +6,7 @@ Prefect tasks call `process_batch`; so can plain Python (benchmarks run it witho
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 import time
@@ -22,6 +23,7 @@ import pyarrow as pa
 from cleaners.api import clean_page
 from cleaners.dedup import text_signature
 from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject, make_doc_id
+from cleaners.extract import MarkupError
 from cleaners.lang import legacy_vietnamese_encoding
 from cleaners.sources import UnreadableInput, read
 from cleaners.store import REJECT_SCHEMA, STAGING_SCHEMA, document_row, reject_row, write_atomic
@@ -57,8 +59,13 @@ log = logging.getLogger(__name__)
 PAGE_TIMEOUT_SECONDS = 30.0
 
 
-class PageTimeout(Exception):
-    """Raised inside a page's cleaning when it runs past its time."""
+class PageTimeout(BaseException):
+    """Raised inside a page's cleaning when it runs past its time.
+
+    A BaseException, like KeyboardInterrupt: the libraries it interrupts catch `Exception` broadly
+    (trafilatura wraps its fallback extractors in `except Exception`, logs and carries on), which
+    would swallow the timeout and leave the page running unbounded.
+    """
 
 
 @contextmanager
@@ -89,12 +96,43 @@ TOP_PATTERNS = 50
 PATTERN_CHARS = 80
 
 
+# C0 control bytes that no text encoding of a web page uses (tab, newlines, vertical tab and form feed,
+# and ESC/SO/SI of the ISO-2022 encodings excepted). Random or compressed bytes hold ~10% of them; text
+# none, or a stray one (a DOS end-of-file mark).
+_CONTROL_BYTES = bytes(sorted(set(range(32)) - set(b"\t\n\r\x0b\x0c\x1b\x0e\x0f")))
+_NOT_CONTROL = bytes(sorted(set(range(256)) - set(_CONTROL_BYTES)))
+BINARY_CONTROL_SHARE = 0.01
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for bytes that are no text in any encoding a page uses (NUL bytes outside UTF-16)."""
+    """True for bytes that are no text in any encoding a page uses: NUL bytes outside UTF-16, or more
+    than 1% control bytes (junk or compressed data that happens to hold no NUL)."""
     head = data[:8192]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    return b"\x00" in head
+    controls = len(head.translate(None, _NOT_CONTROL))
+    return b"\x00" in head or controls > max(4, BINARY_CONTROL_SHARE * len(head))
+
+
+# libxml2 compares each attribute of a start tag with every earlier one (~5 ns a pair): a tag with n
+# attributes costs n²/2 in C, where the time limit cannot interrupt it (100,000 attributes on <html>:
+# ~20 s in the parser; 200,000: over a minute). Pages whose start tags add up to more pairs than this
+# (~1 s of parsing) are refused unparsed; real pages have a few thousand.
+MAX_ATTRIBUTE_PAIRS = 200_000_000
+# Only start tags of 128+ bytes are counted: shorter ones hold under 64 attributes (2 bytes each at least).
+_LONG_START_TAG = re.compile(rb"<[A-Za-z][^<>]{128,}")
+_QUOTED = re.compile(rb"\"[^\"]*\"|'[^']*'")
+_EQUALS = re.compile(rb"\s*=\s*")
+
+
+def attribute_load(data: bytes) -> tuple[int, int]:
+    """(attribute pairs the parser will compare, most attributes in one start tag), over long start tags."""
+    pairs = most = 0
+    for tag in _LONG_START_TAG.finditer(data):
+        count = len(_EQUALS.sub(b"=", _QUOTED.sub(b"v", tag.group())).split()) - 1  # minus the tag name
+        pairs += count * (count - 1) // 2
+        most = max(most, count)
+    return pairs, most
 
 
 def judge(doc: Document) -> tuple[str, str] | None:
@@ -122,8 +160,6 @@ def _process_one(ref: str) -> Document | Reject:
         raw = read(ref)
     except UnreadableInput as exc:
         return Reject(raw_ref=ref, reason="unreadable", step="read", message=str(exc))
-    except PageTimeout:
-        raise
     except Exception as exc:  # the one broad boundary: a bad input must not stop the batch
         return Reject(raw_ref=ref, reason="error", step="read", message=f"{type(exc).__name__}: {exc}")
     if raw.status is not None and not 200 <= raw.status < 300:
@@ -132,13 +168,19 @@ def _process_one(ref: str) -> Document | Reject:
         return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url,
                       message=f"response truncated by the crawler ({raw.truncated})")
     if not raw.data.strip():
-        return Reject(raw_ref=ref, reason="empty", step="read", url=raw.url, message="zero bytes of content")
+        return Reject(raw_ref=ref, reason="empty", step="read", url=raw.url,
+                      message="zero bytes of content" if not raw.data else f"only whitespace ({len(raw.data):,} bytes)")
     if looks_binary(raw.data):
         return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url, message="binary content, not a text page")
+    if raw.is_html:
+        pairs, most = attribute_load(raw.data)
+        if pairs > MAX_ATTRIBUTE_PAIRS:
+            return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url,
+                          message=f"markup too costly to parse: start tags with up to {most:,} attributes")
     try:
         doc = clean_page(raw.data, raw.is_html, raw.url, raw.charset)
-    except PageTimeout:
-        raise
+    except MarkupError as exc:
+        return Reject(raw_ref=ref, reason="unreadable", step="parse", url=raw.url, message=str(exc))
     except Exception as exc:  # same boundary, for the cleaning steps
         return Reject(raw_ref=ref, reason="error", step="clean", url=raw.url, message=f"{type(exc).__name__}: {exc}")
     doc.raw_ref = ref

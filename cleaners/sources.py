@@ -18,13 +18,15 @@ from urllib.parse import urlsplit
 
 import brotli
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 TEXT_SUFFIXES = frozenset({".txt"})
 WARC_SUFFIXES = frozenset({".warc"})
-# Larger pages are not news articles (the biggest article pages seen are ~2 MB); the cap also bounds
-# what a gzip bomb can make us allocate.
-MAX_PAGE_BYTES = 32 * 1024 * 1024
+# Larger pages are not news articles (the biggest article pages seen are ~2 MB; trafilatura itself
+# refuses 20 MB). The cap bounds a page's cleaning time (~1.5 s a MiB, under the 30 s limit, which the
+# flow's threads cannot enforce) and what a gzip bomb can make us allocate.
+MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 
 class UnreadableInput(Exception):
@@ -75,7 +77,11 @@ def iter_files(sources: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 
 
 def discover(sources: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """All raw references in `sources`: one per file, one per WARC response record."""
+    """All raw references in `sources`: one per file, one per WARC response record.
+
+    A WARC that cannot be read to its end (or is empty) also gives a reference to the whole file,
+    after those of the records read before the damage: reading it rejects it with what went wrong.
+    """
     refs: list[str] = []
     for path in iter_files(sources):
         if kind_of(path) == "warc" and path.is_file():
@@ -83,6 +89,9 @@ def discover(sources: Iterable[str | os.PathLike[str]]) -> list[str]:
                 refs.extend(f"{path}#{offset}" for offset in warc_offsets(path))
             except Exception:  # a corrupt WARC is one input that will be rejected when read
                 refs.append(str(path))
+            else:
+                if path.stat().st_size == 0:
+                    refs.append(str(path))
         else:
             refs.append(str(path))
     return refs
@@ -93,12 +102,44 @@ KIND_HEADER = "WARC-Tinsach-Kind"
 
 
 def warc_offsets(path: Path) -> Iterator[int]:
-    """Offsets of the page response records in a WARC file (revisits and crawler records skipped)."""
+    """Offsets of the page response records in a WARC file (revisits and crawler records skipped).
+
+    A record with broken headers is yielded too (reading it rejects it with the reason), unless it
+    is the first: then the file is no WARC at all and UnreadableInput is raised.
+    """
     with path.open("rb") as stream:
         records = ArchiveIterator(stream)
-        for record in records:
-            if record.rec_type == "response" and record.rec_headers.get_header(KIND_HEADER, "page") == "page":
+        for number, record in enumerate(records):
+            damage = _record_damage(record)
+            if damage is not None and number == 0:
+                raise UnreadableInput(f"{damage} in the first record")
+            if damage is not None or (
+                    record.rec_type == "response" and record.rec_headers.get_header(KIND_HEADER, "page") == "page"):
                 yield records.get_record_offset()
+
+
+def _record_damage(record: ArcWarcRecord) -> str | None:
+    """What makes a WARC record unreadable as one, or None: a mandatory header missing or malformed."""
+    headers = record.rec_headers
+    for name in ("WARC-Type", "WARC-Record-ID"):
+        if not headers.get_header(name):
+            return f"no {name} header"
+    length = headers.get_header("Content-Length")
+    if length is None or not length.strip().isdigit():
+        return f"Content-Length {length!r} is not a number"
+    return None
+
+
+def _warc_damage(path: Path) -> str:
+    """Why a WARC file cannot be read to its end (for the reference to the whole file)."""
+    found = 0
+    try:
+        for _ in warc_offsets(path):
+            found += 1
+    except Exception as exc:
+        what = str(exc) if isinstance(exc, UnreadableInput) else f"{type(exc).__name__}: {exc}"
+        return f"{what[:200]} (after {found} page records)"
+    return "it reads without error"  # only when the reference was made by hand
 
 
 def _read_capped(stream: io.BufferedIOBase | gzip.GzipFile, ref: str) -> bytes:
@@ -118,9 +159,11 @@ def read(ref: str) -> RawPage:
     if not path.is_file():
         raise UnreadableInput(f"no such file: {path}")
     if kind == "warc":
-        if not offset:
-            raise UnreadableInput("not a readable WARC file")
-        return _read_warc_record(path, int(offset), ref)
+        if offset:
+            return _read_warc_record(path, int(offset), ref)
+        if path.stat().st_size == 0:
+            return RawPage(raw_ref=ref, data=b"", is_html=False, url=path.as_uri())
+        raise UnreadableInput(f"not a readable WARC file: {_warc_damage(path)}")
     try:
         with path.open("rb") as raw:
             if path.name.lower().endswith(".gz"):
@@ -204,6 +247,9 @@ def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
         with path.open("rb") as stream:
             stream.seek(offset)
             record = next(iter(ArchiveIterator(stream)))
+            damage = _record_damage(record)
+            if damage is not None:
+                raise UnreadableInput(f"corrupt WARC record at {offset}: {damage}")
             url = record.rec_headers.get_header("WARC-Target-URI")
             truncated = record.rec_headers.get_header("WARC-Truncated")
             status = None
@@ -214,6 +260,9 @@ def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
                 content_type = record.http_headers.get_header("Content-Type") or ""
             encoding = (record.http_headers.get_header("Content-Encoding") or "") if record.http_headers else ""
             data = decode_content(record.raw_stream, encoding, ref)
+            missing = getattr(record.raw_stream, "limit", 0)  # what Content-Length promised and the file lacks
+            if isinstance(missing, int) and missing > 0:
+                raise UnreadableInput(f"WARC record at {offset} cut short: {missing:,} bytes of its content missing")
     except UnreadableInput:
         raise
     except Exception as exc:

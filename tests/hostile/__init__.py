@@ -1,0 +1,1 @@
+"""Hostile inputs for the pipeline (issue 8): see make_corpus.py."""
