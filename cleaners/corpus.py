@@ -8,8 +8,10 @@ Both are derived: deleting `_state/` rebuilds it from the clean rows on the next
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cleaners import dedup
-from cleaners.document import join_text, text_hash
+from cleaners.document import count_words, join_text, text_hash
 
 STATE = "_state"
 COUNTS_SCHEMA = pa.schema([pa.field("para_hash", pa.int64(), nullable=False),
@@ -73,23 +75,25 @@ def _query(sql: str, **tables: pa.Table) -> pa.Table:
 
 
 def rebuild_state(out: Path, schema: pa.Schema) -> None:
-    """Recompute paragraph counts and LSH bands from the clean rows (after `_state/` was deleted)."""
+    """Recompute paragraph counts and LSH bands from the clean rows (after `_state/` was deleted, or a run
+    was killed between writing its rows and recording them)."""
     state = out / STATE
     shutil.rmtree(state, ignore_errors=True)
     files = _clean_files(out)
     if not files:
         return
-    table = ds.dataset(out, format="parquet", partitioning="hive", schema=schema).to_table(
-        columns=["doc_id", "site", "text", "paragraph_hashes"])
+    dataset = ds.dataset(out, format="parquet", partitioning="hive", schema=schema)
     counts: dict[str, Counter[int]] = {}
     bands: list[tuple[int, int, str]] = []
-    for row in table.to_pylist():
-        counts.setdefault(row["site"], Counter()).update(set(row["paragraph_hashes"] or []))
-        sig = dedup.signature(dedup.shingles(row["text"]))
-        bands.extend((b, h, row["doc_id"]) for b, h in enumerate(dedup.band_hashes(sig)))
+    for batch in dataset.to_batches(columns=["doc_id", "site", "text", "paragraph_hashes"]):  # text streamed
+        for row in batch.to_pylist():
+            counts.setdefault(row["site"], Counter()).update(set(row["paragraph_hashes"] or []))
+            sig = dedup.signature(dedup.shingles(row["text"]))
+            bands.extend((b, h, row["doc_id"]) for b, h in enumerate(dedup.band_hashes(sig)))
     for site, counter in counts.items():
         _write_counts(out, site, counter)
     _write_bands(out, "rebuild", bands)
+    _mark_indexed(out, _run_ids(out))
 
 
 def _write_counts(out: Path, site: str, counts: Counter[int]) -> None:
@@ -148,7 +152,7 @@ def _drop_paragraphs(row: dict[str, Any], boiler: set[int]) -> int:
     if removed:
         row["paragraphs"] = kept
         row["text"] = join_text(row["lead"], kept)
-        row["n_words"] = len(row["text"].split())
+        row["n_words"] = count_words(row["text"])
         row["content_hash"] = text_hash(row["text"])
     return removed
 
@@ -165,6 +169,7 @@ class Plan:
 
     keep: set[str] = field(default_factory=set)
     boiler: dict[str, set[int]] = field(default_factory=dict)
+    counts: dict[str, Counter[int]] = field(default_factory=dict)  # written by `index`, after the rows
     signatures: dict[str, np.ndarray] = field(default_factory=dict)
     report: DedupReport = field(default_factory=DedupReport)
 
@@ -173,11 +178,12 @@ def plan(rows: list[dict[str, Any]], out: Path, schema: pa.Schema) -> Plan:
     """Decide which new rows are duplicates of each other or of the dataset, and each site's boilerplate.
 
     `rows` need only the small columns (no text): doc_id, raw_ref, site, published, n_words,
-    paragraph_hashes, signature, url, ingested_at, pipeline_version. Updates the paragraph counts.
+    paragraph_hashes, signature, url, ingested_at, pipeline_version. Writes nothing: `index` records
+    the run in the state once its rows are in place.
     """
     result = Plan()
     report = result.report
-    if not (out / STATE).exists() and _clean_files(out):
+    if _clean_files(out) and not state_is_complete(out):
         rebuild_state(out, schema)
     # 1. duplicate documents: LSH candidates within the run and against the dataset, confirmed on Jaccard
     new = [_candidate(r) for r in rows]
@@ -210,7 +216,7 @@ def plan(rows: list[dict[str, Any]], out: Path, schema: pa.Schema) -> Plan:
             if row["site"] == site:
                 counts.update(set(row["paragraph_hashes"]))
         result.boiler[site] = dedup.boilerplate(counts)
-        _write_counts(out, site, counts)
+        result.counts[site] = counts
     return result
 
 
@@ -227,6 +233,34 @@ def apply(row: dict[str, Any], decided: Plan, min_words: int) -> dict[str, Any] 
 
 
 def index(out: Path, run_id: str, decided: Plan, doc_ids: dict[str, str]) -> None:
-    """Add the kept documents' LSH bands to the state (doc_ids: raw_ref -> doc_id)."""
+    """Record a committed run in the state: its paragraph votes, its kept documents' LSH bands (doc_ids:
+    raw_ref -> doc_id), and last a marker that the run's state is complete."""
+    for site, counts in sorted(decided.counts.items()):
+        _write_counts(out, site, counts)
     _write_bands(out, run_id, [(b, h, doc_ids[ref]) for ref, sig in decided.signatures.items() if ref in decided.keep
                                for b, h in enumerate(dedup.band_hashes(sig))])
+    _mark_indexed(out, [run_id])
+
+
+# A run is in the state when `_state/runs/<run_id>` exists; it is written after its counts and bands.
+# A run killed between writing its rows and that marker leaves rows the state does not know: the next
+# commit sees a clean file without a marker and rebuilds the state from the clean rows.
+_RUN_FILE = re.compile(r"^part-(?P<run>.+)\.parquet$")
+
+
+def _run_ids(out: Path) -> set[str]:
+    return {m.group("run") for p in out.glob("site=*/part-*.parquet") if (m := _RUN_FILE.match(p.name))}
+
+
+def _mark_indexed(out: Path, run_ids: Iterable[str]) -> None:
+    folder = out / STATE / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for run_id in run_ids:
+        (folder / run_id).touch()
+
+
+def state_is_complete(out: Path) -> bool:
+    """True when every run with clean rows in `out` is recorded in the dedup state."""
+    folder = out / STATE / "runs"
+    indexed = {p.name for p in folder.iterdir()} if folder.exists() else set()
+    return _run_ids(out) <= indexed
