@@ -60,32 +60,50 @@ def clean_with_prefect(sources_dir: Path, out: Path, kind: str, workers: int) ->
     return time.perf_counter() - started
 
 
+MODES = ("plain-1", "plain-2", "threads-1", "threads-2", "processes-2", "prefect-processes-2", "dask-2")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help=f"comma-separated subset of {', '.join(MODES)} (plain = without Prefect)")
     args = parser.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
+    unknown = set(modes) - set(MODES)
+    if unknown:
+        parser.error(f"unknown modes {sorted(unknown)}")
     work = Path(tempfile.mkdtemp(prefix="tinsach-bench-"))
     try:
         build(work / "corpus", args.pages)
         refs = sources.discover([work / "corpus"])
-        one = clean_without_prefect(refs, work / "out1", 1)
-        two = clean_without_prefect(refs, work / "out2", 2)
-        from prefect.testing.utilities import prefect_test_harness
+        seconds: dict[str, float] = {}
+        for mode in modes:
+            kind, workers = mode.rsplit("-", 1)
+            if kind == "plain":
+                seconds[mode] = clean_without_prefect(refs, work / f"out-{mode}", int(workers))
+        flow_modes = [m for m in modes if not m.startswith("plain")]
+        if flow_modes:
+            from prefect.testing.utilities import prefect_test_harness
 
-        flows = {}
-        with prefect_test_harness(server_startup_timeout=180):
-            for kind, workers in (("threads", 1), ("threads", 2), ("processes", 2), ("prefect-processes", 2), ("dask", 2)):
-                flows[f"{kind} x{workers}"] = clean_with_prefect(work / "corpus", work / f"out-{kind}-{workers}", kind, workers)
-        rows = store.read_clean(work / "out-threads-1").num_rows
+            with prefect_test_harness(server_startup_timeout=180):
+                for mode in flow_modes:
+                    kind, workers = mode.rsplit("-", 1)
+                    seconds[mode] = clean_with_prefect(work / "corpus", work / f"out-{mode}", kind, int(workers))
+        rows = {m: store.read_clean(work / f"out-{m}").num_rows for m in modes}
+        files = {m: sorted((work / f"out-{m}").glob("site=*/*.parquet")) for m in modes}
         parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{len(refs)} pages ({rows} clean rows written by each flow)")
-        print(f"  no Prefect, 1 process   : {len(refs) / one:7.1f} pages/s  ({one:.1f} s)")
-        print(f"  no Prefect, 2 processes : {len(refs) / two:7.1f} pages/s  ({two:.1f} s)  speed-up {one / two:.2f}x")
-        for name, seconds in flows.items():
-            print(f"  Prefect flow, {name:<20}: {len(refs) / seconds:7.1f} pages/s  ({seconds:.1f} s)  "
-                  f"vs the same workers without Prefect {seconds / (one if name.endswith('x1') else two) - 1:+.0%}")
-        print(f"  peak RSS: parent {parent:.0f} MiB, largest child {child:.0f} MiB")
+        print(f"{len(refs)} pages; clean rows written: {sorted(set(rows.values()))}")
+        for mode, took in seconds.items():
+            kind, workers = mode.rsplit("-", 1)
+            same = f"plain-{workers}"
+            versus = (f"  vs {same} {took / seconds[same] - 1:+.0%}" if same in seconds and mode != same else "")
+            speedup = (f"  {seconds[kind + '-1'] / took:.2f}x over {kind}-1" if workers != "1" and kind + "-1" in seconds else "")
+            sizes = [f.stat().st_size for f in files[mode]]
+            print(f"  {mode:<20} {len(refs) / took:7.1f} pages/s  ({took:.1f} s){versus}{speedup}  "
+                  f"[{len(sizes)} files, {sum(sizes) / max(1, len(sizes)) / 2**20:.1f} MiB each]")
+        print(f"  peak RSS: this process {parent:.0f} MiB, largest child {child:.0f} MiB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
