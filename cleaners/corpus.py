@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -54,12 +54,6 @@ def _posix(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-def _candidate(row: dict[str, Any]) -> dedup.Candidate:
-    staged = row.get("signature")
-    sig = dedup.from_bytes(staged) if staged else dedup.signature(dedup.shingles(row["text"]))
-    return dedup.Candidate(row["doc_id"], _posix(row["published"]), row["n_words"], sig)
-
-
 def _clean_files(out: Path) -> list[str]:
     return sorted(str(p) for p in out.glob("site=*/*.parquet"))
 
@@ -76,57 +70,81 @@ def _query(sql: str, **tables: pa.Table) -> pa.Table:
 
 def rebuild_state(out: Path, schema: pa.Schema) -> None:
     """Recompute paragraph counts and LSH bands from the clean rows (after `_state/` was deleted, or a run
-    was killed between writing its rows and recording them)."""
+    was killed between writing its rows and recording them, or the state's format changed)."""
     state = out / STATE
     shutil.rmtree(state, ignore_errors=True)
     files = _clean_files(out)
     if not files:
         return
     dataset = ds.dataset(out, format="parquet", partitioning="hive", schema=schema)
-    counts: dict[str, Counter[int]] = {}
-    bands: list[tuple[int, int, str]] = []
+    votes: dict[str, list[np.ndarray]] = {}
+    bands: list[np.ndarray] = []
+    ids: list[pa.Array] = []
     for batch in dataset.to_batches(columns=["doc_id", "site", "text", "paragraph_hashes"]):  # text streamed
-        for row in batch.to_pylist():
-            counts.setdefault(row["site"], Counter()).update(set(row["paragraph_hashes"] or []))
-            sig = dedup.signature(dedup.shingles(row["text"]))
-            bands.extend((b, h, row["doc_id"]) for b, h in enumerate(dedup.band_hashes(sig)))
-    for site, counter in counts.items():
-        _write_counts(out, site, counter)
-    _write_bands(out, "rebuild", bands)
+        table = pa.Table.from_batches([batch])
+        for site in set(table.column("site").to_pylist()):
+            rows = table.filter(pc.equal(table.column("site"), site))
+            votes.setdefault(site, []).append(pc.list_flatten(rows.column("paragraph_hashes")).to_numpy())
+        if table.num_rows:
+            sigs = np.stack([dedup.signature(dedup.shingles(t)) for t in table.column("text").to_pylist()])
+            bands.append(dedup.band_matrix(sigs))
+            ids.append(table.column("doc_id").combine_chunks())
+    for site, arrays in votes.items():
+        _write_counts(out, site, *_merge_votes(_read_counts(out, site), np.concatenate(arrays)))
+    if bands:
+        _write_bands(out, "rebuild", np.concatenate(bands), pa.concat_arrays(ids))
     _mark_indexed(out, _run_ids(out))
 
 
-def _write_counts(out: Path, site: str, counts: Counter[int]) -> None:
+Votes = tuple[np.ndarray, np.ndarray]  # paragraph hashes (int64, sorted, distinct) and their document counts
+
+
+def _merge_votes(counts: Votes, new: np.ndarray) -> Votes:
+    """Counts plus one vote per occurrence in `new` (each document's hashes are distinct: one vote each)."""
+    hashes = np.concatenate([counts[0], new.astype(np.int64)])
+    weights = np.concatenate([counts[1], np.ones(len(new), np.int64)])
+    merged, where = np.unique(hashes, return_inverse=True)
+    totals = np.zeros(len(merged), np.int64)
+    np.add.at(totals, where, weights)
+    return merged, totals
+
+
+def _write_counts(out: Path, site: str, hashes: np.ndarray, n_docs: np.ndarray) -> None:
     from cleaners.store import write_atomic  # local: store imports this module
 
-    table = pa.table({"para_hash": list(counts), "n_docs": list(counts.values())}, schema=COUNTS_SCHEMA)
-    write_atomic(table.sort_by("para_hash"), out / STATE / "paragraph_counts" / f"site={site}" / "counts.parquet")
+    table = pa.table({"para_hash": hashes, "n_docs": n_docs.astype(np.int32)}, schema=COUNTS_SCHEMA)
+    write_atomic(table, out / STATE / "paragraph_counts" / f"site={site}" / "counts.parquet")
 
 
-def _write_bands(out: Path, run_id: str, rows: list[tuple[int, int, str]]) -> None:
+def _write_bands(out: Path, run_id: str, bands: np.ndarray, doc_ids: pa.Array) -> None:
+    """One row per (document, band), sorted by band and hash: the file DuckDB joins on."""
     from cleaners.store import write_atomic
 
-    if not rows:
+    if not len(bands):
         return
-    band, band_hash, doc_id = zip(*sorted(rows), strict=True)
-    table = pa.table({"band": band, "band_hash": band_hash, "doc_id": doc_id}, schema=BANDS_SCHEMA)
+    band = np.tile(np.arange(dedup.BANDS, dtype=np.int16), len(bands))
+    band_hash = bands.reshape(-1)
+    order = np.lexsort((band_hash, band))
+    table = pa.table({"band": band[order], "band_hash": band_hash[order],
+                      "doc_id": doc_ids.take(pa.array(order // dedup.BANDS))}, schema=BANDS_SCHEMA)
     write_atomic(table, out / STATE / "lsh_bands" / f"part-{run_id}.parquet")
 
 
-def _read_counts(out: Path, site: str) -> Counter[int]:
+def _read_counts(out: Path, site: str) -> Votes:
     path = out / STATE / "paragraph_counts" / f"site={site}" / "counts.parquet"
     if not path.exists():
-        return Counter()
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     table = pq.read_table(path, schema=COUNTS_SCHEMA)
-    return Counter(dict(zip(table.column("para_hash").to_pylist(), table.column("n_docs").to_pylist(), strict=True)))
+    return table.column("para_hash").to_numpy(), table.column("n_docs").to_numpy().astype(np.int64)
 
 
-def _existing_candidates(out: Path, run_bands: list[tuple[int, int, int]], schema: pa.Schema) -> list[dict[str, Any]]:
+def _existing_candidates(out: Path, run_bands: np.ndarray, schema: pa.Schema) -> list[dict[str, Any]]:
     """Dataset documents that share a band hash with a run document (a band-hash join in DuckDB)."""
     files = sorted(str(p) for p in (out / STATE / "lsh_bands").glob("*.parquet"))
-    if not files or not run_bands:
+    if not files or not len(run_bands):
         return []
-    probe = pa.table({"band": [b for b, _, _ in run_bands], "band_hash": [h for _, h, _ in run_bands]})
+    probe = pa.table({"band": np.tile(np.arange(dedup.BANDS, dtype=np.int16), len(run_bands)),
+                      "band_hash": run_bands.reshape(-1)})
     ids = _query(
         f"SELECT DISTINCT s.doc_id FROM read_parquet({files!r}) s JOIN probe p "
         "ON s.band = p.band AND s.band_hash = p.band_hash", probe=probe,
@@ -165,57 +183,78 @@ def _reject(row: dict[str, Any], canonical: str, message: str) -> dict[str, Any]
 
 @dataclass(slots=True)
 class Plan:
-    """What a commit keeps: documents (by raw_ref), each site's boilerplate, and the signatures to index."""
+    """What a commit keeps: documents (by raw_ref), each site's boilerplate, and what `index` records."""
 
     keep: set[str] = field(default_factory=set)
     boiler: dict[str, set[int]] = field(default_factory=dict)
-    counts: dict[str, Counter[int]] = field(default_factory=dict)  # written by `index`, after the rows
-    signatures: dict[str, np.ndarray] = field(default_factory=dict)
+    counts: dict[str, Votes] = field(default_factory=dict)  # written by `index`, after the rows
+    bands: np.ndarray = field(default_factory=lambda: np.empty((0, dedup.BANDS), np.int64))  # of kept rows
+    band_refs: list[str] = field(default_factory=list)  # raw_ref of each row of `bands`
+    band_ids: list[str] = field(default_factory=list)  # doc_id of each row of `bands`
     report: DedupReport = field(default_factory=DedupReport)
 
 
-def plan(rows: list[dict[str, Any]], out: Path, schema: pa.Schema) -> Plan:
+def _signatures(meta: pa.Table) -> np.ndarray:
+    """The staged MinHash signatures as an n x NUM_PERM uint32 matrix."""
+    sigs = np.empty((meta.num_rows, dedup.NUM_PERM), dtype=np.uint32)
+    for i, value in enumerate(meta.column("signature").to_pylist()):
+        sigs[i] = dedup.from_bytes(value)
+    return sigs
+
+
+def plan(meta: pa.Table, out: Path, schema: pa.Schema) -> Plan:
     """Decide which new rows are duplicates of each other or of the dataset, and each site's boilerplate.
 
-    `rows` need only the small columns (no text): doc_id, raw_ref, site, published, n_words,
-    paragraph_hashes, signature, url, ingested_at, pipeline_version. Writes nothing: `index` records
-    the run in the state once its rows are in place.
+    `meta` holds the small columns of the run's rows (no text): doc_id, raw_ref, site, published,
+    n_words, paragraph_hashes, signature, url, ingested_at, pipeline_version. Signatures and votes are
+    handled as arrays: 100,000 rows plan in well under 1 GiB. Writes nothing: `index` records the run
+    in the state once its rows are in place.
     """
     result = Plan()
     report = result.report
     if _clean_files(out) and not state_is_complete(out):
         rebuild_state(out, schema)
     # 1. duplicate documents: LSH candidates within the run and against the dataset, confirmed on Jaccard
-    new = [_candidate(r) for r in rows]
-    run_bands = [(b, h, i) for i, c in enumerate(new) for b, h in enumerate(dedup.band_hashes(c.sig))]
-    old = [_candidate(r) for r in _existing_candidates(out, run_bands, schema)]
+    sigs = _signatures(meta)
+    new_bands = dedup.band_matrix(sigs)
+    existing = _existing_candidates(out, new_bands, schema)
+    old_sigs = [dedup.signature(dedup.shingles(r["text"])) for r in existing]
     # Documents already in the dataset stay canonical: their rows are published and never rewritten.
-    everyone = old + new
-    pairs = [(i, j) for i, j in sorted(dedup.candidate_pairs([dedup.band_hashes(c.sig) for c in everyone]))
-             if (i >= len(old) or j >= len(old)) and dedup.estimated_jaccard(everyone[i].sig, everyone[j].sig) >= dedup.DUPLICATE_JACCARD]
-    duplicate_of = dedup.cluster(everyone, pairs, first=len(old))
-    keep: list[dict[str, Any]] = []
-    for i, row in enumerate(rows):
-        target = duplicate_of.get(len(old) + i)
+    first = len(existing)
+    all_sigs = np.concatenate([np.array(old_sigs, dtype=np.uint32).reshape(-1, dedup.NUM_PERM), sigs])
+    all_bands = np.concatenate([dedup.band_matrix(all_sigs[:first]), new_bands])
+    doc_ids = [r["doc_id"] for r in existing] + meta.column("doc_id").to_pylist()
+    published = [_posix(r["published"]) for r in existing] + [_posix(v) for v in meta.column("published").to_pylist()]
+    n_words = [r["n_words"] for r in existing] + meta.column("n_words").to_pylist()
+    everyone = [dedup.Candidate(d, p, n, all_sigs[k]) for k, (d, p, n) in enumerate(zip(doc_ids, published, n_words, strict=True))]
+    pairs = [(i, j) for i, j in sorted(dedup.candidate_pairs(all_bands))
+             if (i >= first or j >= first) and dedup.estimated_jaccard(all_sigs[i], all_sigs[j]) >= dedup.DUPLICATE_JACCARD]
+    duplicate_of = dedup.cluster(everyone, pairs, first=first)
+    raw_refs = meta.column("raw_ref").to_pylist()
+    kept: list[int] = []
+    for i in range(meta.num_rows):
+        target = duplicate_of.get(first + i)
         if target is None:
-            keep.append(row)
-            result.keep.add(row["raw_ref"])
-            result.signatures[row["raw_ref"]] = new[i].sig
+            kept.append(i)
             continue
         canonical = everyone[target]
-        score = dedup.estimated_jaccard(new[i].sig, canonical.sig)
+        score = dedup.estimated_jaccard(sigs[i], canonical.sig)
         exact = score == 1.0
         report.exact += exact
         report.near += not exact
+        row = meta.slice(i, 1).to_pylist()[0]
         report.rejects.append(_reject(row, canonical.doc_id, "same text as another document" if exact
                                       else f"near-duplicate (estimated Jaccard {score:.2f})"))
+    result.keep = {raw_refs[i] for i in kept}
+    result.bands = new_bands[kept]
+    result.band_refs = [raw_refs[i] for i in kept]
+    result.band_ids = [doc_ids[first + i] for i in kept]
     # 2. site boilerplate: counts from earlier runs plus this run's documents, one vote per document
-    for site in sorted({r["site"] for r in keep}):
-        counts = _read_counts(out, site)
-        for row in keep:
-            if row["site"] == site:
-                counts.update(set(row["paragraph_hashes"]))
-        result.boiler[site] = dedup.boilerplate(counts)
+    kept_rows = meta.select(["site", "paragraph_hashes"]).take(pa.array(kept, pa.int64()))
+    for site in sorted(set(kept_rows.column("site").to_pylist())):
+        rows = kept_rows.filter(pc.equal(kept_rows.column("site"), site))
+        counts = _merge_votes(_read_counts(out, site), pc.list_flatten(rows.column("paragraph_hashes")).to_numpy())
+        result.boiler[site] = set(counts[0][counts[1] >= dedup.BOILERPLATE_MIN_DOCS].tolist())
         result.counts[site] = counts
     return result
 
@@ -232,13 +271,13 @@ def apply(row: dict[str, Any], decided: Plan, min_words: int) -> dict[str, Any] 
     return None
 
 
-def index(out: Path, run_id: str, decided: Plan, doc_ids: dict[str, str]) -> None:
-    """Record a committed run in the state: its paragraph votes, its kept documents' LSH bands (doc_ids:
-    raw_ref -> doc_id), and last a marker that the run's state is complete."""
-    for site, counts in sorted(decided.counts.items()):
-        _write_counts(out, site, counts)
-    _write_bands(out, run_id, [(b, h, doc_ids[ref]) for ref, sig in decided.signatures.items() if ref in decided.keep
-                               for b, h in enumerate(dedup.band_hashes(sig))])
+def index(out: Path, run_id: str, decided: Plan) -> None:
+    """Record a committed run in the state: its paragraph votes, the LSH bands of the documents it kept,
+    and last a marker that the run's state is complete."""
+    for site, (hashes, n_docs) in sorted(decided.counts.items()):
+        _write_counts(out, site, hashes, n_docs)
+    still = [k for k, ref in enumerate(decided.band_refs) if ref in decided.keep]  # not emptied by boilerplate
+    _write_bands(out, run_id, decided.bands[still], pa.array([decided.band_ids[k] for k in still], pa.string()))
     _mark_indexed(out, [run_id])
 
 
@@ -252,15 +291,25 @@ def _run_ids(out: Path) -> set[str]:
     return {m.group("run") for p in out.glob("site=*/part-*.parquet") if (m := _RUN_FILE.match(p.name))}
 
 
+# The state's format: a state written in another one (other band hashes) is rebuilt, not misread.
+STATE_FORMAT = "2"
+
+
 def _mark_indexed(out: Path, run_ids: Iterable[str]) -> None:
     folder = out / STATE / "runs"
     folder.mkdir(parents=True, exist_ok=True)
     for run_id in run_ids:
         (folder / run_id).touch()
+    version = out / STATE / "FORMAT"
+    if not version.exists():
+        version.write_text(STATE_FORMAT + "\n", encoding="utf-8")
 
 
 def state_is_complete(out: Path) -> bool:
-    """True when every run with clean rows in `out` is recorded in the dedup state."""
+    """True when every run with clean rows in `out` is recorded in the dedup state, in this format."""
+    version = out / STATE / "FORMAT"
+    if not version.exists() or version.read_text(encoding="utf-8").strip() != STATE_FORMAT:
+        return False
     folder = out / STATE / "runs"
     indexed = {p.name for p in folder.iterdir()} if folder.exists() else set()
     return _run_ids(out) <= indexed

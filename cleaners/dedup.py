@@ -7,6 +7,7 @@ beside the data; `cleaners.corpus` reads and writes it. Nothing here keeps state
 from __future__ import annotations
 
 import hashlib
+import itertools
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -102,14 +103,37 @@ def from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint32)
 
 
+# splitmix64's finalizer: a fixed, well-mixed 64-bit hash of integer input, vectorized in numpy.
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    mixed: np.ndarray = z ^ (z >> np.uint64(31))
+    return mixed
+
+
+def band_matrix(sigs: np.ndarray) -> np.ndarray:
+    """Band hashes of n signatures (n x NUM_PERM uint32) as an n x BANDS int64 matrix.
+
+    Equal band hashes make a candidate pair. Computed in numpy for the whole run at once: hashing
+    band by band in Python cost ~4 s and ~0.5 GiB of tuples per 100,000 documents.
+    """
+    rows = np.ascontiguousarray(sigs, dtype=np.uint32).reshape(-1, BANDS, ROWS).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = _mix(np.arange(1, BANDS + 1, dtype=np.uint64) * _GOLDEN)[None, :].repeat(len(rows), axis=0)
+        for r in range(ROWS):
+            h = _mix(h ^ rows[:, :, r])
+    result: np.ndarray = h.view(np.int64)
+    return result
+
+
 def band_hashes(sig: np.ndarray) -> list[int]:
-    """One signed 64-bit hash per band of a signature; equal band hashes make a candidate pair."""
-    rows = sig.reshape(BANDS, ROWS)
-    out = []
-    for band, row in enumerate(rows):
-        digest = hashlib.blake2b(band.to_bytes(2, "little") + row.tobytes(), digest_size=8).digest()
-        out.append(int.from_bytes(digest, "little", signed=True))
-    return out
+    """The BANDS band hashes of one signature."""
+    return [int(v) for v in band_matrix(sig[None, :])[0]]
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -156,23 +180,27 @@ def cluster(docs: Sequence[Candidate], pairs: Iterable[tuple[int, int]], first: 
     return {i: find(i) for i in range(len(docs)) if find(i) != i}
 
 
-def candidate_pairs(band_table: Sequence[Sequence[int]]) -> set[tuple[int, int]]:
-    """Index pairs that share at least one band hash (band_table[i] = band hashes of doc i)."""
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for i, hashes in enumerate(band_table):
-        for band, value in enumerate(hashes):
-            buckets.setdefault((band, value), []).append(i)
+def candidate_pairs(bands: np.ndarray) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of rows of a band matrix that share a band hash in at least one band."""
     pairs: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                pairs.add((members[x], members[y]))
+    for band in range(bands.shape[1] if bands.ndim == 2 and len(bands) > 1 else 0):
+        order = np.argsort(bands[:, band], kind="stable")
+        ordered = bands[order, band]
+        equal_next = np.flatnonzero(ordered[1:] == ordered[:-1])  # k: row order[k] shares with order[k + 1]
+        start = previous = -2
+        for k in [*equal_next.tolist(), -1]:  # -1 flushes the last run
+            if k != previous + 1:
+                if start >= 0:
+                    members = sorted(order[start : previous + 2].tolist())
+                    pairs.update(itertools.combinations(members, 2))
+                start = k
+            previous = k
     return pairs
 
 
 def near_duplicates(docs: Sequence[Candidate], threshold: float = DUPLICATE_JACCARD) -> dict[int, int]:
     """Duplicates among `docs` (index -> canonical index), confirmed on estimated Jaccard; order-independent."""
-    bands = [band_hashes(d.sig) for d in docs]
+    bands = band_matrix(np.stack([d.sig for d in docs])) if docs else np.empty((0, BANDS), np.int64)
     confirmed = [(i, j) for i, j in sorted(candidate_pairs(bands))
                  if estimated_jaccard(docs[i].sig, docs[j].sig) >= threshold]
     return cluster(docs, confirmed)

@@ -211,19 +211,20 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
     known_hashes: dict[str, str] = dict(
         zip(existing.column("content_hash").to_pylist(), existing.column("doc_id").to_pylist(), strict=True)
     )
-    candidates: list[dict[str, Any]] = []
     duplicates: list[dict[str, Any]] = []
     unchanged = same_url = same_text = 0
     seen_ids: set[str] = set()
-    for row in meta.to_pylist():
-        doc_id = row["doc_id"]
+    chosen: list[int] = []
+    doc_ids, hashes = meta.column("doc_id").to_pylist(), meta.column("content_hash").to_pylist()
+    for i, (doc_id, content_hash) in enumerate(zip(doc_ids, hashes, strict=True)):
         if doc_id in known_ids:
             unchanged += 1  # this page is in the dataset already (a re-run): nothing to add, nothing lost
             continue
-        canonical = doc_id if doc_id in seen_ids else known_hashes.get(row["content_hash"])
+        canonical = doc_id if doc_id in seen_ids else known_hashes.get(content_hash)
         if canonical is not None:
             same_url += canonical == doc_id
             same_text += canonical != doc_id
+            row = meta.slice(i, 1).to_pylist()[0]
             duplicates.append({
                 "raw_ref": row["raw_ref"], "reason": "duplicate", "step": "commit",
                 "message": "same URL as another input" if canonical == doc_id else "same text as another document",
@@ -232,8 +233,9 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
             })
             continue
         seen_ids.add(doc_id)
-        known_hashes[row["content_hash"]] = doc_id
-        candidates.append(row)
+        known_hashes[content_hash] = doc_id
+        chosen.append(i)
+    candidates = meta.take(pa.array(chosen, pa.int64()))
     decided = corpus.plan(candidates, out, CLEAN_SCHEMA)
     files = _SiteFiles(out, run_id)
     try:
@@ -247,7 +249,7 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
     except BaseException:
         files.abort()
         raise
-    corpus.index(out, run_id, decided, {r["raw_ref"]: r["doc_id"] for r in candidates})
+    corpus.index(out, run_id, decided)
     duplicates += decided.report.rejects
     if duplicates:
         rejects = pa.concat_tables([rejects, pa.Table.from_pylist(duplicates, schema=REJECT_SCHEMA)])
