@@ -8,8 +8,10 @@ Both are derived: deleting `_state/` rebuilds it from the clean rows on the next
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,17 +119,26 @@ def _write_counts(out: Path, site: str, hashes: np.ndarray, n_docs: np.ndarray) 
 
 
 def _write_bands(out: Path, run_id: str, bands: np.ndarray, doc_ids: pa.Array) -> None:
-    """One row per (document, band), sorted by band and hash: the file DuckDB joins on."""
-    from cleaners.store import write_atomic
-
+    """One row per (document, band), sorted by band and hash (the order DuckDB joins best on), written
+    one band at a time as its own row group: memory stays at one band's column, not the run's 42."""
     if not len(bands):
         return
-    band = np.tile(np.arange(dedup.BANDS, dtype=np.int16), len(bands))
-    band_hash = bands.reshape(-1)
-    order = np.lexsort((band_hash, band))
-    table = pa.table({"band": band[order], "band_hash": band_hash[order],
-                      "doc_id": doc_ids.take(pa.array(order // dedup.BANDS))}, schema=BANDS_SCHEMA)
-    write_atomic(table, out / STATE / "lsh_bands" / f"part-{run_id}.parquet")
+    target = out / STATE / "lsh_bands" / f"part-{run_id}.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with pq.ParquetWriter(tmp, BANDS_SCHEMA, compression="zstd") as writer:
+            for band in range(dedup.BANDS):
+                order = np.argsort(bands[:, band], kind="stable")
+                writer.write_table(pa.table({
+                    "band": np.full(len(order), band, dtype=np.int16), "band_hash": bands[order, band],
+                    "doc_id": doc_ids.take(pa.array(order)),
+                }, schema=BANDS_SCHEMA))
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _read_counts(out: Path, site: str) -> Votes:
@@ -195,10 +206,18 @@ class Plan:
 
 
 def _signatures(meta: pa.Table) -> np.ndarray:
-    """The staged MinHash signatures as an n x NUM_PERM uint32 matrix."""
+    """The staged MinHash signatures as an n x NUM_PERM uint32 matrix, read from Arrow's buffers."""
+    width = dedup.NUM_PERM * 4
     sigs = np.empty((meta.num_rows, dedup.NUM_PERM), dtype=np.uint32)
-    for i, value in enumerate(meta.column("signature").to_pylist()):
-        sigs[i] = dedup.from_bytes(value)
+    start = 0
+    for chunk in meta.column("signature").chunks:
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+        if chunk.null_count or not (np.diff(offsets) == width).all():
+            raise ValueError("staged rows without a full MinHash signature")
+        data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        sigs[start : start + len(chunk)] = data.view(np.uint32).reshape(-1, dedup.NUM_PERM)
+        start += len(chunk)
     return sigs
 
 
@@ -226,10 +245,12 @@ def plan(meta: pa.Table, out: Path, schema: pa.Schema) -> Plan:
     doc_ids = [r["doc_id"] for r in existing] + meta.column("doc_id").to_pylist()
     published = [_posix(r["published"]) for r in existing] + [_posix(v) for v in meta.column("published").to_pylist()]
     n_words = [r["n_words"] for r in existing] + meta.column("n_words").to_pylist()
-    everyone = [dedup.Candidate(d, p, n, all_sigs[k]) for k, (d, p, n) in enumerate(zip(doc_ids, published, n_words, strict=True))]
+    def candidate(k: int) -> dedup.Candidate:
+        return dedup.Candidate(doc_ids[k], published[k], n_words[k], all_sigs[k])
+
     pairs = [(i, j) for i, j in sorted(dedup.candidate_pairs(all_bands))
              if (i >= first or j >= first) and dedup.estimated_jaccard(all_sigs[i], all_sigs[j]) >= dedup.DUPLICATE_JACCARD]
-    duplicate_of = dedup.cluster(everyone, pairs, first=first)
+    duplicate_of = dedup.cluster(len(doc_ids), pairs, lambda k: (k >= first, *dedup.canonical_key(candidate(k))))
     raw_refs = meta.column("raw_ref").to_pylist()
     kept: list[int] = []
     for i in range(meta.num_rows):
@@ -237,7 +258,7 @@ def plan(meta: pa.Table, out: Path, schema: pa.Schema) -> Plan:
         if target is None:
             kept.append(i)
             continue
-        canonical = everyone[target]
+        canonical = candidate(target)
         score = dedup.estimated_jaccard(sigs[i], canonical.sig)
         exact = score == 1.0
         report.exact += exact

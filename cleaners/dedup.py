@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -107,6 +108,7 @@ def from_bytes(data: bytes) -> np.ndarray:
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_BAND_CHUNK = 8192
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -122,12 +124,16 @@ def band_matrix(sigs: np.ndarray) -> np.ndarray:
     Equal band hashes make a candidate pair. Computed in numpy for the whole run at once: hashing
     band by band in Python cost ~4 s and ~0.5 GiB of tuples per 100,000 documents.
     """
-    rows = np.ascontiguousarray(sigs, dtype=np.uint32).reshape(-1, BANDS, ROWS).astype(np.uint64)
+    sigs = np.asarray(sigs, dtype=np.uint32).reshape(-1, NUM_PERM)
+    result = np.empty((len(sigs), BANDS), dtype=np.int64)
     with np.errstate(over="ignore"):
-        h = _mix(np.arange(1, BANDS + 1, dtype=np.uint64) * _GOLDEN)[None, :].repeat(len(rows), axis=0)
-        for r in range(ROWS):
-            h = _mix(h ^ rows[:, :, r])
-    result: np.ndarray = h.view(np.int64)
+        seeds = _mix(np.arange(1, BANDS + 1, dtype=np.uint64) * _GOLDEN)
+        for start in range(0, len(sigs), _BAND_CHUNK):  # in chunks: the uint64 temporaries stay small
+            rows = sigs[start : start + _BAND_CHUNK].reshape(-1, BANDS, ROWS).astype(np.uint64)
+            h = np.broadcast_to(seeds, rows.shape[:2])
+            for r in range(ROWS):
+                h = _mix(h ^ rows[:, :, r])
+            result[start : start + len(rows)] = h.view(np.int64)
     return result
 
 
@@ -156,15 +162,10 @@ def canonical_key(doc: Candidate) -> tuple[float, int, str]:
     return (doc.published if doc.published is not None else float("inf"), -doc.n_words, doc.doc_id)
 
 
-def cluster(docs: Sequence[Candidate], pairs: Iterable[tuple[int, int]], first: int = 0) -> dict[int, int]:
-    """Union-find over confirmed duplicate pairs: maps each duplicate's index to its canonical index.
-
-    The first `first` documents are already kept (in the dataset): any of them wins over the others.
-    """
-    parent = list(range(len(docs)))
-
-    def rank(k: int) -> tuple[int, float, int, str]:
-        return (0 if k < first else 1, *canonical_key(docs[k]))
+def cluster(count: int, pairs: Iterable[tuple[int, int]], key: Callable[[int], Any]) -> dict[int, int]:
+    """Union-find over confirmed duplicate pairs among `count` documents: maps each duplicate's index to
+    its canonical index, the member of its cluster with the smallest `key` (e.g. `canonical_key`)."""
+    parent = list(range(count))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -175,9 +176,9 @@ def cluster(docs: Sequence[Candidate], pairs: Iterable[tuple[int, int]], first: 
     for i, j in pairs:
         ri, rj = find(i), find(j)
         if ri != rj:
-            keep, drop = sorted((ri, rj), key=rank)
+            keep, drop = sorted((ri, rj), key=key)
             parent[drop] = keep
-    return {i: find(i) for i in range(len(docs)) if find(i) != i}
+    return {i: root for i in range(count) if (root := find(i)) != i}
 
 
 def candidate_pairs(bands: np.ndarray) -> set[tuple[int, int]]:
@@ -203,4 +204,4 @@ def near_duplicates(docs: Sequence[Candidate], threshold: float = DUPLICATE_JACC
     bands = band_matrix(np.stack([d.sig for d in docs])) if docs else np.empty((0, BANDS), np.int64)
     confirmed = [(i, j) for i, j in sorted(candidate_pairs(bands))
                  if estimated_jaccard(docs[i].sig, docs[j].sig) >= threshold]
-    return cluster(docs, confirmed)
+    return cluster(len(docs), confirmed, lambda k: canonical_key(docs[k]))

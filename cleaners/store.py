@@ -236,6 +236,7 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
         known_hashes[content_hash] = doc_id
         chosen.append(i)
     candidates = meta.take(pa.array(chosen, pa.int64()))
+    del meta, doc_ids, hashes  # the run's small columns live on only in `candidates`
     decided = corpus.plan(candidates, out, CLEAN_SCHEMA)
     files = _SiteFiles(out, run_id)
     try:

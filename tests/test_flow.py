@@ -95,3 +95,21 @@ def test_worker_processes_and_a_local_dask_cluster_give_the_same_rows_as_threads
         table = ds.dataset(out, format="parquet", partitioning="hive").to_table().sort_by("doc_id")
         outputs.append(table.select(["doc_id", "site", "title", "text", "published", "author", "paragraph_hashes"]))
     assert outputs[0].equals(outputs[1]) and outputs[0].equals(outputs[2])
+
+
+def test_a_long_run_commits_in_groups_and_writes_the_same_rows(tmp_path, monkeypatch):
+    import flows.pipeline as pipeline
+
+    columns = ["doc_id", "site", "title", "text", "published", "paragraph_hashes"]
+    whole = clean_pipeline(source_list=[str(SEEDS), str(HTML)], out=str(tmp_path / "whole"), batch_size=2)
+    monkeypatch.setattr(pipeline, "COMMIT_EVERY_INPUTS", 4)  # 2 batches a group: 5 group commits
+    grouped = clean_pipeline(source_list=[str(SEEDS), str(HTML)], out=str(tmp_path / "grouped"), batch_size=2)
+    assert grouped["written"] == whole["written"] == 9 and grouped["inputs"] == 9
+    files = list((tmp_path / "grouped").glob("site=*/part-*.parquet"))
+    groups = {tuple(p.name.removesuffix(".parquet").rsplit("-", 1)) for p in files}  # (run id, group number)
+    assert len({run for run, _ in groups}) == 1 and len({n for _, n in groups}) > 1
+    assert len(files) > len(list((tmp_path / "whole").glob("site=*/*.parquet")))
+    tables = [ds.dataset(tmp_path / name, format="parquet", partitioning="hive").to_table().sort_by("doc_id").select(columns)
+              for name in ("whole", "grouped")]
+    assert tables[0].equals(tables[1])
+    assert not (tmp_path / "grouped" / "_staging").exists()  # every group's staging is gone

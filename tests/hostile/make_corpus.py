@@ -353,25 +353,25 @@ def warc_bomb(folder: Path) -> Path:
     return folder / "bomb.warc"
 
 
-def broken_warc(folder: Path) -> Path:
-    """An uncompressed WARC: a good record, a record whose headers are broken (no record id, a
-    Content-Length of "banana"), and another good record after it."""
+def _records_around(folder: Path, name: str, damage: bytes, first: int, second: int) -> Path:
+    """An uncompressed WARC: a good page record, `damage`, another good page record."""
     stream = io.BytesIO()
     writer = WARCWriter(stream, gzip=False)
-    _page_record(writer, 1)
-    stream.write(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: banana\r\n\r\n" + b"\xde\xad\xbe\xef" * 64 + b"\r\n\r\n")
-    _page_record(writer, 2)
-    return _write(folder / "broken.warc", stream.getvalue())
+    _page_record(writer, first)
+    stream.write(damage)
+    _page_record(writer, second)
+    return _write(folder / name, stream.getvalue())
+
+
+def broken_warc(folder: Path) -> Path:
+    """A record whose headers are broken (no record id, a Content-Length of "banana") between two good ones."""
+    damage = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: banana\r\n\r\n" + b"\xde\xad\xbe\xef" * 64 + b"\r\n\r\n"
+    return _records_around(folder, "broken.warc", damage, 1, 2)
 
 
 def junk_warc(folder: Path) -> Path:
-    """An uncompressed WARC with 300 random bytes between its two records: the reader cannot go on."""
-    stream = io.BytesIO()
-    writer = WARCWriter(stream, gzip=False)
-    _page_record(writer, 3)
-    stream.write(random.Random(8).randbytes(300))
-    _page_record(writer, 4)
-    return _write(folder / "junk-between.warc", stream.getvalue())
+    """300 random bytes between two records: the reader cannot go on."""
+    return _records_around(folder, "junk-between.warc", random.Random(8).randbytes(300), 3, 4)
 
 
 def truncated_warc(folder: Path) -> Path:
