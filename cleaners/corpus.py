@@ -275,7 +275,7 @@ def plan(meta: pa.Table, out: Path, schema: pa.Schema) -> Plan:
     for site in sorted(set(kept_rows.column("site").to_pylist())):
         rows = kept_rows.filter(pc.equal(kept_rows.column("site"), site))
         counts = _merge_votes(_read_counts(out, site), pc.list_flatten(rows.column("paragraph_hashes")).to_numpy())
-        result.boiler[site] = set(counts[0][counts[1] >= dedup.BOILERPLATE_MIN_DOCS].tolist())
+        result.boiler[site] = dedup.boilerplate(*counts)
         result.counts[site] = counts
     return result
 

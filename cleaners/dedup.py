@@ -44,9 +44,9 @@ def paragraph_hashes(paragraphs: Iterable[str]) -> list[int]:
     return list(seen)
 
 
-def boilerplate(counts: dict[int, int], min_docs: int = BOILERPLATE_MIN_DOCS) -> set[int]:
-    """The paragraph hashes that are boilerplate given per-site document counts."""
-    return {h for h, n in counts.items() if n >= min_docs}
+def boilerplate(hashes: np.ndarray, n_docs: np.ndarray, min_docs: int = BOILERPLATE_MIN_DOCS) -> set[int]:
+    """The paragraph hashes that are boilerplate given per-site document counts (parallel arrays)."""
+    return set(hashes[n_docs >= min_docs].tolist())
 
 
 # --- near-duplicate documents: MinHash over syllable shingles, LSH banding ---------------------------
