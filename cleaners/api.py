@@ -60,9 +60,8 @@ def clean_html(
         # A page with neither article markup nor a publication date is a listing (rejected downstream): the
         # fallback extractors are not worth running on it. An article with little <p> text is where
         # trafilatura's own extractor comes up short: the fallbacks run at once.
-        article = meta.article_markup or meta.published is not None
         mass = paragraph_mass(tree)
-        cascade: Cascade = "never" if not article else "always" if mass[0] < SCOPE_MIN_CHARS else "doubtful"
+        cascade: Cascade = "never" if not meta.article_signs else "always" if mass[0] < SCOPE_MIN_CHARS else "doubtful"
         blocks = html_blocks(narrowed(tree, article_scope(tree, meta.title, mass)), url, cascade)
     lang = detect_lang(" ".join(b.text for b in blocks), meta.lang_hint)
     return _run(Page(blocks=blocks, meta=meta, rules=merge(rules_for(lang), site), lang=lang, from_html=True))

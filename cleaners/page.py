@@ -55,6 +55,11 @@ class Meta:
     # Why this page is a listing of other articles rather than an article, when it is one.
     listing: str | None = None
 
+    @property
+    def article_signs(self) -> bool:
+        """Article markup or a publication date: an HTML page with neither is a listing (home, section, tag)."""
+        return self.article_markup or self.published is not None
+
 
 @dataclass(slots=True)
 class Page:

@@ -379,7 +379,7 @@ LISTING_MIN_DATELINES = 3
 
 def mark_listing(page: Page) -> None:
     """Tell listing pages (home, section, tag pages) from articles; the runner rejects listings."""
-    if page.from_html and not page.meta.article_markup and page.meta.published is None:
+    if page.from_html and not page.meta.article_signs:
         page.meta.listing = "no article markup and no publication date (a listing page)"
         return
     datelines = sum(1 for b in page.blocks if b.role in (BODY, LEAD) and DATELINE_SOURCE.search(b.text))
