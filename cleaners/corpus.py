@@ -8,10 +8,8 @@ Both are derived: deleting `_state/` rebuilds it from the clean rows on the next
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,22 +121,16 @@ def _write_bands(out: Path, run_id: str, bands: np.ndarray, doc_ids: pa.Array) -
     one band at a time as its own row group: memory stays at one band's column, not the run's 42."""
     if not len(bands):
         return
-    target = out / STATE / "lsh_bands" / f"part-{run_id}.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with pq.ParquetWriter(tmp, BANDS_SCHEMA, compression="zstd") as writer:
-            for band in range(dedup.BANDS):
-                order = np.argsort(bands[:, band], kind="stable")
-                writer.write_table(pa.table({
-                    "band": np.full(len(order), band, dtype=np.int16), "band_hash": bands[order, band],
-                    "doc_id": doc_ids.take(pa.array(order)),
-                }, schema=BANDS_SCHEMA))
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    from cleaners.store import COMPRESSION, atomic_path  # local: store imports this module
+
+    with atomic_path(out / STATE / "lsh_bands" / f"part-{run_id}.parquet") as tmp, \
+            pq.ParquetWriter(tmp, BANDS_SCHEMA, compression=COMPRESSION) as writer:
+        for band in range(dedup.BANDS):
+            order = np.argsort(bands[:, band], kind="stable")
+            writer.write_table(pa.table({
+                "band": np.full(len(order), band, dtype=np.int16), "band_hash": bands[order, band],
+                "doc_id": doc_ids.take(pa.array(order)),
+            }, schema=BANDS_SCHEMA))
 
 
 def _read_counts(out: Path, site: str) -> Votes:

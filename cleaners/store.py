@@ -15,7 +15,7 @@ import re
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -112,17 +112,34 @@ def reject_row(reject: Reject, ingested_at: datetime) -> dict[str, Any]:
     }
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file so that readers see all of it or nothing (temp file in the same folder, then rename)."""
+def temp_path(path: Path) -> Path:
+    """A hidden temporary name beside `path` (readers skip names starting with "."), its folder made."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+
+
+def publish(tmp: Path, path: Path) -> None:
+    """Make a fully written temporary file durable, then give it its name in one atomic step."""
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path to write `path`'s content to: published when the block ends, removed if it fails."""
+    tmp = temp_path(path)
     try:
-        pq.write_table(table, tmp, compression=COMPRESSION)
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        yield tmp
+        publish(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file so that readers see all of it or nothing (temp file in the same folder, then rename)."""
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression=COMPRESSION)
 
 
 def _read(paths: Iterable[Path], schema: pa.Schema) -> pa.Table:
@@ -175,8 +192,7 @@ class _SiteFiles:
         for site, site_rows in sorted(by_site.items()):
             if site not in self.writers:
                 target = self.out / f"site={site}" / f"part-{self.run_id}.parquet"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+                tmp = temp_path(target)
                 self.writers[site] = (pq.ParquetWriter(tmp, _DATASET_SCHEMA, compression=COMPRESSION), tmp, target)
             self.writers[site][0].write_table(pa.Table.from_pylist(site_rows, schema=_DATASET_SCHEMA))
             self.rows += len(site_rows)
@@ -184,9 +200,7 @@ class _SiteFiles:
     def close(self) -> None:
         for writer, tmp, target in self.writers.values():
             writer.close()
-            with tmp.open("rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
+            publish(tmp, target)
 
     def abort(self) -> None:
         for writer, tmp, _ in self.writers.values():
