@@ -99,11 +99,6 @@ def text_signature(text: str) -> bytes:
     return signature(shingles(text)).tobytes()
 
 
-def from_bytes(data: bytes) -> np.ndarray:
-    """A signature back from `text_signature` bytes."""
-    return np.frombuffer(data, dtype=np.uint32)
-
-
 # splitmix64's finalizer: a fixed, well-mixed 64-bit hash of integer input, vectorized in numpy.
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -135,11 +130,6 @@ def band_matrix(sigs: np.ndarray) -> np.ndarray:
                 h = _mix(h ^ rows[:, :, r])
             result[start : start + len(rows)] = h.view(np.int64)
     return result
-
-
-def band_hashes(sig: np.ndarray) -> list[int]:
-    """The BANDS band hashes of one signature."""
-    return [int(v) for v in band_matrix(sig[None, :])[0]]
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
