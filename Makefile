@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
-export PREFECT_LOGGING_EXTRA_LOGGERS := cleaners,scraper
+export PREFECT_LOGGING_EXTRA_LOGGERS := cleaners,dataset,scraper
 # the library also runs outside flows (benchmarks, direct use): its logs then stay local, silently
 export PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW := ignore
 UV := $(shell command -v uv 2>/dev/null)
@@ -25,7 +25,7 @@ run: setup
 	$(UV) run --frozen tinsach run raw --out clean
 
 lint: setup
-	$(UV) run --frozen ruff check cleaners flows scraper tests bench
+	$(UV) run --frozen ruff check cleaners dataset flows scraper tests bench
 	$(UV) run --frozen mypy
 
 test: lint ui-deps

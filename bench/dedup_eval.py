@@ -6,7 +6,7 @@ Originals: the five seed dumps and the four HTML pages, cleaned. Variants of eac
 other clutter (re-cleaned), and copies with 2%, 5% and 10% of words edited (substituted, deleted or
 inserted at random). The five seeds are distinct articles on one event (Vietnam's defence diplomacy):
 every pair across originals is a negative. Reported: pairwise precision and recall of the clusters
-`cleaners.dedup.near_duplicates` finds, recall per edit level, and signatures per second.
+`dataset.dedup.near_duplicates` finds, recall per edit level, and signatures per second.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from cleaners import clean_html, clean_text, dedup
+from cleaners import clean_html, clean_text
+from dataset import dedup
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "raw" / "samples"

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyarrow.dataset as ds
 
-from cleaners import runner, sources, store
+from dataset import inputs, runner
+from dataset.commit import commit
 from tests.fixture_site import article
 
 BATCH = 100
@@ -64,7 +65,7 @@ def clean_without_prefect(refs: list[str], out: Path, workers: int) -> float:
     staging = out / "_staging" / "bench"
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(runner.process_batch, batches, [staging] * len(batches), range(len(batches))))
-    store.commit([Path(r.clean_path) for r in results if r.clean_path],
+    commit([Path(r.clean_path) for r in results if r.clean_path],
                  [Path(r.rejects_path) for r in results if r.rejects_path], out, "bench")
     return time.perf_counter() - started
 
@@ -96,7 +97,7 @@ def main() -> int:
     try:
         before = machine_parallelism()
         build(work / "corpus", args.pages)
-        refs = sources.discover([work / "corpus"])
+        refs = inputs.discover([work / "corpus"])
         seconds: dict[str, float] = {}
         for mode in modes:
             kind, workers = mode.rsplit("-", 1)

@@ -135,7 +135,7 @@ def explain(
     """Show each block of a page with KEEP or the rule that removed it."""
     from cleaners import explain as explain_doc
     from cleaners.api import clean_page
-    from cleaners.sources import read
+    from dataset.inputs import read
 
     raw = read(str(file.resolve()))
     doc = clean_page(raw.data, raw.is_html, url or raw.url, raw.charset)
@@ -160,7 +160,7 @@ def main() -> None:
     # takes longer than Prefect's 20 s default.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # logs of the library reach the Prefect UI with the flow's own
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "cleaners,scraper")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "cleaners,dataset,scraper")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     app()
 

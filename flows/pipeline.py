@@ -10,7 +10,6 @@ import logging
 import multiprocessing
 import os
 import sys
-import uuid
 from collections import Counter
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -25,13 +24,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from cleaners import runner, sources, store
+from dataset import inputs, runner, store
+from dataset.commit import commit
 from flows.params import BackfillParams, CleanParams, CrawlParams
 from flows.report import crawl_markdown, run_markdown
 
 # The library logs batch summaries at INFO; Prefect forwards its loggers to the API (and the UI) when
 # they are named in PREFECT_LOGGING_EXTRA_LOGGERS, which `tinsach` and the Makefile set.
-for _name in ("cleaners", "scraper"):
+for _name in ("cleaners", "dataset", "scraper"):
     if logging.getLogger(_name).level == logging.NOTSET:
         logging.getLogger(_name).setLevel(logging.INFO)
 
@@ -52,21 +52,16 @@ DEFAULT_BATCH_SIZE = 100
 DEFAULT_RAW = Path(__file__).resolve().parent.parent / "raw"
 
 
-def new_run_id() -> str:
-    """Sortable, unique run id: UTC time plus a random suffix."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-
-
 @task(name="discover-inputs")
 def discover_inputs(source_list: list[str]) -> list[str]:
     """Expand files, folders and WARCs into raw references."""
-    return sources.discover(source_list)
+    return inputs.discover(source_list)
 
 
 @task(name="select-site-records")
 def select_site_records(raw_dir: str, site: str, since: date | None, until: date | None) -> list[str]:
     """Page records of one site (and date range) in the WARC store."""
-    return sources.select_warc_records([raw_dir], site, since, until)
+    return inputs.select_warc_records([raw_dir], site, since, until)
 
 
 @task(name="clean-batch", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -82,7 +77,7 @@ def commit_run(results: list[dict[str, Any]], out: str, run_id: str) -> dict[str
     """Write the run's rows into the dataset, atomically and without duplicates."""
     clean = [Path(r["clean_path"]) for r in results if r["clean_path"]]
     rejects = [Path(r["rejects_path"]) for r in results if r["rejects_path"]]
-    return store.commit(clean, rejects, Path(out), run_id)
+    return commit(clean, rejects, Path(out), run_id)
 
 
 def _merge_commits(commits: list[dict[str, Any]]) -> dict[str, Any]:
@@ -133,7 +128,7 @@ def run_batches(refs: list[str], out: str, batch_size: int, show_progress: bool 
     """
     logger = get_run_logger()
     started = datetime.now(UTC)
-    run_id = new_run_id()
+    run_id = store.new_run_id()
     batches = [refs[i : i + batch_size] for i in range(0, len(refs), max(1, batch_size))]
     logger.info("%d inputs in %d batches", len(refs), len(batches))
     # Batches are committed in groups, in batch order, as soon as a group is cleaned: a commit holds its
@@ -243,7 +238,7 @@ def crawl_and_clean(params: CrawlParams = CrawlParams()) -> dict[str, Any]:  # n
     """
     logger = get_run_logger()
     config = crawl_config(params)
-    run_id = new_run_id()
+    run_id = store.new_run_id()
     crawled = crawl_task(config, run_id)
     logger.info("crawl %s: %d discovered, %d fetched, %d already seen, refused %s, errors %s", run_id,
                 crawled["discovered"], crawled["fetched"], crawled["skipped_seen"], crawled["refused"], crawled["errors"])

@@ -8,14 +8,14 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from cleaners.sources import UnreadableInput, decode_body
+from dataset.inputs import UnreadableInput, decode_body
+from dataset.store import new_run_id
 from scraper import state
 from scraper.config import CrawlConfig, SiteSource
 from scraper.discover import parse_feed, parse_sitemap
@@ -248,5 +248,5 @@ async def _crawl(config: CrawlConfig, run_id: str) -> CrawlReport:
 
 def crawl(config: CrawlConfig, run_id: str | None = None) -> CrawlReport:
     """Run one crawl and return its report; pages land in `raw_dir/warc/crawl-<run_id>.warc.gz`."""
-    run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_id = run_id or new_run_id()
     return asyncio.run(_crawl(config, run_id))

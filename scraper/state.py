@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from cleaners.store import write_atomic
+from dataset.store import write_atomic
 
 SEEN_SCHEMA = pa.schema([
     pa.field("url", pa.string(), nullable=False),

@@ -11,11 +11,11 @@ from types import TracebackType
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cleaners.sources import KIND_HEADER
+from dataset.inputs import KIND_HEADER
 from scraper.fetch import Fetched
 
 # Records the crawler writes for itself (robots.txt, feeds, sitemaps) carry KIND_HEADER; the clean
-# flow reads only page records (cleaners.sources, which defines the header).
+# flow reads only page records (dataset.inputs, which defines the header).
 
 
 class RunWarc:

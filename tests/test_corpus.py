@@ -6,8 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from cleaners import store
-from cleaners.runner import process_batch
+from dataset import store
+from dataset.commit import commit
+from dataset.runner import process_batch
 from tests.helpers import BODIES, article_html
 
 FOOTER = "Mời quý vị gửi ý kiến đóng góp về địa chỉ email toasoan@baomau.vn để được giải đáp sớm nhất."
@@ -26,7 +27,7 @@ def write_page(folder: Path, name: str, url: str, paragraphs: list[str], publish
 
 def run(refs, out, run_id):
     staged = process_batch(refs, out / "_staging" / run_id, 0)
-    return store.commit([Path(staged.clean_path)] if staged.clean_path else [],
+    return commit([Path(staged.clean_path)] if staged.clean_path else [],
                         [Path(staged.rejects_path)] if staged.rejects_path else [], out, run_id)
 
 

@@ -41,7 +41,7 @@ def test_legacy_vietnamese_font_encodings_are_recognized():
 
 
 def test_a_legacy_encoded_page_is_rejected_with_the_reason(tmp_path):
-    from cleaners.runner import process_one
+    from dataset.runner import process_one
 
     sentences = [f"Hµ Néi, ngµy {i}/1, Bé Quèc phßng tæ chøc Héi nghÞ tæng kÕt c«ng t¸c ®èi ngo¹i lÇn thø {i}." for i in range(8)]
     page = ("<html><head><meta charset='windows-1252'></head><body><article>"

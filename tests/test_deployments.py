@@ -45,7 +45,7 @@ def served(tmp_path_factory):
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_LOGGING_EXTRA_LOGGERS="cleaners,scraper")
+    env.update(PREFECT_HOME=str(home), PREFECT_LOGGING_EXTRA_LOGGERS="cleaners,dataset,scraper")
     logs = home / "server.log"
     # the same command and settings as `make server` (retention included), on a free port
     server = subprocess.Popen([sys.executable, "-m", "flows.cli", "server", "--port", str(port)], env=env, cwd=ROOT,
@@ -91,7 +91,7 @@ def test_ui_triggered_run_writes_the_dataset(served, tmp_path):
         with get_client(sync_client=True) as client:
             artifacts = client.read_artifacts()
             assert any(a.key == "tinsach-clean-report" and "5** inputs" in (a.data or "") for a in artifacts)
-            # the library's own log lines (logger "cleaners.runner") reach the API, batched by Prefect
+            # the library's own log lines (logger "dataset.runner") reach the API, batched by Prefect
             wait_for(lambda: any("batch 0:" in log.message for log in client.read_logs()), 30, "cleaners' logs")
     table = ds.dataset(out, format="parquet", partitioning="hive").to_table()
     assert table.num_rows == 5

@@ -19,7 +19,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from cleaners import store
+from dataset import store
 from tests.fixture_site import article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import os, signal, sys
 from pathlib import Path
-from cleaners import corpus, runner, sources, store
+from dataset import commit, corpus, inputs, runner, store
 
-inputs, out, point, nth = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+source, out, point, nth = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 seen = {"n": 0}
 
 def at(name):
@@ -51,14 +51,15 @@ wrap(runner, "process_batch", after="batch_staged")
 wrap(store.pq.ParquetWriter, "write_table", after="site_rows_written")
 wrap(store.os, "replace", after="file_renamed")
 wrap(corpus, "index", before="state_update")
-wrap(store, "write_atomic", before="atomic_write")
+wrap(commit, "write_atomic", before="atomic_write")
+wrap(corpus, "write_atomic", before="atomic_write")
 
-refs = sources.discover([inputs])
+refs = inputs.discover([source])
 batches = [refs[i:i + 3] for i in range(0, len(refs), 3)]
 run_id = sys.argv[5]
 staging = out / "_staging" / run_id
 results = [runner.process_batch(b, staging, n) for n, b in enumerate(batches)]
-store.commit([Path(r.clean_path) for r in results if r.clean_path],
+commit.commit([Path(r.clean_path) for r in results if r.clean_path],
              [Path(r.rejects_path) for r in results if r.rejects_path], out, run_id)
 """
 

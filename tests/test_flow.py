@@ -8,7 +8,7 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from cleaners.store import CLEAN_SCHEMA, read_rejects
+from dataset.store import CLEAN_SCHEMA, read_rejects
 from flows.pipeline import clean_pipeline
 from tests.conftest import HTML, SEEDS
 from tests.helpers import article_html, write_warc

@@ -2,8 +2,8 @@
 bounded time and memory per page, and none is lost.
 
 The corpus (tests/hostile/make_corpus.py) is generated into a temporary folder and cleaned as one
-batch in a separate worker process (tests/hostile/measure.py): `cleaners.runner.process_batch`, which
-calls `process_one` for each page, then `cleaners.store.commit` (what the flow's clean-batch and
+batch in a separate worker process (tests/hostile/measure.py): `dataset.runner.process_batch`, which
+calls `process_one` for each page, then `dataset.commit.commit` (what the flow's clean-batch and
 commit tasks call). Each page's outcome, wall time and peak resident memory are recorded on the way;
 a crash or a hang of the worker fails the test with the page it was on. Every input must give the
 outcome EXPECTED says, as `process_one` returned it and as the committed dataset holds it.
@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from cleaners import sources, store
-from cleaners.runner import MAX_ATTRIBUTE_PAIRS, PAGE_TIMEOUT_SECONDS, attribute_load, looks_binary
+from dataset import inputs, store
+from dataset.runner import MAX_ATTRIBUTE_PAIRS, PAGE_TIMEOUT_SECONDS, attribute_load, looks_binary
 from tests.conftest import HTML, ROOT
 from tests.hostile import make_corpus as corpus
 
@@ -177,7 +177,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     started = time.perf_counter()
     corpus.make_corpus(folder)
     generated = time.perf_counter() - started
-    refs = sources.discover([folder])
+    refs = inputs.discover([folder])
     seen: Counter[str] = Counter()
     keys = {ref: key_of(ref, seen) for ref in refs}
     sizes = {key: Path(ref.split("#")[0]).stat().st_size for ref, key in keys.items()}
@@ -257,7 +257,7 @@ def test_nothing_is_lost(runs: dict[str, Any]) -> None:
 
 
 def test_the_time_limit_is_not_swallowed_by_a_library_catching_exception(tmp_path, monkeypatch):
-    from cleaners import runner
+    from dataset import runner
 
     (tmp_path / "slow.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
 

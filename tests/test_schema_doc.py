@@ -6,7 +6,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from cleaners.store import CLEAN_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION
+from dataset.store import CLEAN_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "schema.md").read_text(encoding="utf-8")
 TYPES = {"string": pa.string(), "list<string>": pa.list_(pa.string()), "int32": pa.int32(),

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from cleaners import sources
-from cleaners.runner import process_one
+from dataset import inputs
+from dataset.runner import process_one
 from scraper import CrawlConfig, SiteSource, crawl, load_sources
 from scraper.discover import parse_feed, parse_sitemap
 from scraper.urls import normalize, refusal
@@ -93,8 +93,8 @@ def test_refetch_uses_conditional_get_and_records_a_revisit(tmp_path):
 
 def test_crawled_pages_clean_and_bad_ones_are_rejected(crawled):
     _, _raw, first, _, _ = crawled
-    refs = sources.discover([first.warc])
-    outcomes = {sources.read(r).url.rsplit("/", 1)[1]: process_one(r) for r in refs}
+    refs = inputs.discover([first.warc])
+    outcomes = {inputs.read(r).url.rsplit("/", 1)[1]: process_one(r) for r in refs}
     for name in ("a.html", "b.html", "c.html", "final.html", "busy.html", "gzip.html", "brotli.html", "latin1.html"):
         assert not hasattr(outcomes[name], "reason"), (name, outcomes[name])
     assert outcomes["latin1.html"].title == "Giá vàng tăng"  # UTF-8 despite the header

@@ -2,8 +2,8 @@ import gzip
 
 import pytest
 
-from cleaners import sources
-from cleaners.runner import process_one
+from dataset import inputs
+from dataset.runner import process_one
 from tests.helpers import article_html, write_warc
 
 
@@ -13,7 +13,7 @@ def test_discover_expands_folders_sorted_and_skips_hidden(tmp_path):
     (tmp_path / ".hidden.html").write_text("x")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.htm.gz").write_bytes(gzip.compress(b"<p>x</p>"))
-    refs = sources.discover([tmp_path])
+    refs = inputs.discover([tmp_path])
     assert [r.rsplit("/", 1)[1] for r in refs] == ["a.txt", "b.html", "c.htm.gz"]
 
 
@@ -23,9 +23,9 @@ def test_warc_response_records_become_inputs(tmp_path):
         ("https://example.vn/tin-1.html", body, "text/html; charset=utf-8", "200 OK"),
         ("https://example.vn/missing.html", b"not found", "text/html", "404 Not Found"),
     ])
-    refs = sources.discover([warc])
+    refs = inputs.discover([warc])
     assert len(refs) == 2 and all("#" in r for r in refs)
-    page = sources.read(refs[0])
+    page = inputs.read(refs[0])
     assert page.url == "https://example.vn/tin-1.html" and page.charset == "utf-8" and page.status == 200
     assert page.data == body
     missing = process_one(refs[1])
@@ -35,10 +35,10 @@ def test_warc_response_records_become_inputs(tmp_path):
 def test_gzip_and_text_inputs(tmp_path):
     html = article_html("Tin hai", "https://example.vn/tin-2.html").encode()
     (tmp_path / "p.html.gz").write_bytes(gzip.compress(html))
-    page = sources.read(str(tmp_path / "p.html.gz"))
+    page = inputs.read(str(tmp_path / "p.html.gz"))
     assert page.is_html and page.data == html and page.url.startswith("file://")
     (tmp_path / "d.txt").write_text("dòng một")
-    assert not sources.read(str(tmp_path / "d.txt")).is_html
+    assert not inputs.read(str(tmp_path / "d.txt")).is_html
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_missing_file_is_rejected(tmp_path):
 
 
 def test_oversized_gzip_is_rejected_without_inflating_it_all(tmp_path, monkeypatch):
-    monkeypatch.setattr(sources, "MAX_PAGE_BYTES", 1000)
+    monkeypatch.setattr(inputs, "MAX_PAGE_BYTES", 1000)
     path = tmp_path / "bomb.html.gz"
     path.write_bytes(gzip.compress(b"<p>" + b"a" * 100_000 + b"</p>"))
     outcome = process_one(str(path))
@@ -93,7 +93,7 @@ def test_listing_pages_are_not_articles(tmp_path):
 def test_a_page_that_runs_too_long_is_rejected_not_waited_for(tmp_path, monkeypatch):
     import time
 
-    from cleaners import runner
+    from dataset import runner
 
     (tmp_path / "slow.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
 

@@ -3,8 +3,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from cleaners import store
-from cleaners.runner import process_batch
+from dataset import store
+from dataset.commit import commit
+from dataset.runner import process_batch
 from tests.helpers import article_html
 
 
@@ -19,7 +20,7 @@ def run(refs, out, run_id):
     staged = process_batch(refs, out / "_staging" / run_id, 0)
     clean = [Path(staged.clean_path)] if staged.clean_path else []
     rejects = [Path(staged.rejects_path)] if staged.rejects_path else []
-    return store.commit(clean, rejects, out, run_id)
+    return commit(clean, rejects, out, run_id)
 
 
 def test_rerun_adds_no_rows_and_no_rejects(tmp_path):

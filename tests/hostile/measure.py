@@ -2,8 +2,8 @@
 
     uv run python -m tests.hostile.measure RESULT.json PROGRESS.log OUT_DIR REF...
 
-`cleaners.runner.process_batch` runs the references in this process's main thread (where the 30 s page
-limit applies, as in `--runner processes` workers), then `cleaners.store.commit` writes the dataset
+`dataset.runner.process_batch` runs the references in this process's main thread (where the 30 s page
+limit applies, as in `--runner processes` workers), then `dataset.commit.commit` writes the dataset
 into OUT_DIR. `process_one`, which the batch calls once per page, is wrapped to record each page's
 outcome, wall time and peak resident memory: VmHWM, reset before the page through
 /proc/self/clear_refs, so it is this process's footprint while it cleaned that page (the interpreter,
@@ -21,9 +21,10 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from cleaners import runner, store
 from cleaners.document import Document, Reject
 from cleaners.lang import detect_lang
+from dataset import runner
+from dataset.commit import commit
 
 
 def _status(field: str) -> int:
@@ -74,7 +75,7 @@ def run(refs: list[str], out: Path, progress: Path) -> dict[str, Any]:
     try:
         started = time.perf_counter()
         batch = runner.process_batch(refs, out / "_staging" / "hostile", 0)
-        committed = store.commit([Path(batch.clean_path)] if batch.clean_path else [],
+        committed = commit([Path(batch.clean_path)] if batch.clean_path else [],
                                  [Path(batch.rejects_path)] if batch.rejects_path else [], out, "hostile")
         seconds = time.perf_counter() - started
     finally:

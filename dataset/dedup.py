@@ -1,7 +1,7 @@
 """Corpus-level deduplication as pure functions: paragraph hashes, site boilerplate, MinHash LSH.
 
 The state these functions feed on (paragraph counts per site, LSH band hashes) lives in Parquet
-beside the data; `cleaners.corpus` reads and writes it. Nothing here keeps state between calls.
+beside the data; `dataset.corpus` reads and writes it. Nothing here keeps state between calls.
 """
 
 from __future__ import annotations

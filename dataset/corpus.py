@@ -23,8 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from cleaners import dedup
 from cleaners.document import count_words, join_text, text_hash
+from dataset import dedup
+from dataset.store import COMPRESSION, atomic_path, write_atomic
 
 STATE = "_state"
 COUNTS_SCHEMA = pa.schema([pa.field("para_hash", pa.int64(), nullable=False),
@@ -110,8 +111,6 @@ def _merge_votes(counts: Votes, new: np.ndarray) -> Votes:
 
 
 def _write_counts(out: Path, site: str, hashes: np.ndarray, n_docs: np.ndarray) -> None:
-    from cleaners.store import write_atomic  # local: store imports this module
-
     table = pa.table({"para_hash": hashes, "n_docs": n_docs.astype(np.int32)}, schema=COUNTS_SCHEMA)
     write_atomic(table, out / STATE / "paragraph_counts" / f"site={site}" / "counts.parquet")
 
@@ -121,8 +120,6 @@ def _write_bands(out: Path, run_id: str, bands: np.ndarray, doc_ids: pa.Array) -
     one band at a time as its own row group: memory stays at one band's column, not the run's 42."""
     if not len(bands):
         return
-    from cleaners.store import COMPRESSION, atomic_path  # local: store imports this module
-
     with atomic_path(out / STATE / "lsh_bands" / f"part-{run_id}.parquet") as tmp, \
             pq.ParquetWriter(tmp, BANDS_SCHEMA, compression=COMPRESSION) as writer:
         for band in range(dedup.BANDS):

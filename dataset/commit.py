@@ -1,22 +1,15 @@
-"""The Parquet dataset: explicit schemas, atomic writes, and the commit that makes re-runs idempotent.
+"""The commit: a run's staged batches become rows of the dataset, deduplicated, written atomically.
 
-Layout under the output folder (see docs/schema.md):
-    site=<site>/part-<run_id>.parquet     clean rows, hive-partitioned by site
-    _rejects/part-<run_id>.parquet        one row per input that did not become a clean row
-    _staging/<run_id>/...                 per-batch files of a run in progress (removed on commit)
-Folders starting with "_" are skipped by pyarrow, DuckDB's hive reader globbing site=*, polars and Spark.
+Skips rows already there (re-runs add nothing), rejects duplicates and site boilerplate
+(`dataset.corpus`), writes per-site files, then records the run in the dedup state.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 import shutil
-import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,121 +18,18 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from cleaners import corpus
-from cleaners.dedup import paragraph_hashes
-from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject
-
-SCHEMA_VERSION = "1"
-PIPELINE_VERSION = "0.1.0"
-UNKNOWN_SITE = "unknown"
-COMPRESSION = "zstd"
-
-_TS = pa.timestamp("us", tz="UTC")
-CLEAN_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("url", pa.string()),
-        pa.field("raw_ref", pa.string(), nullable=False),
-        pa.field("site", pa.string(), nullable=False),
-        pa.field("title", pa.string()),
-        pa.field("lead", pa.string()),
-        pa.field("text", pa.string(), nullable=False),
-        pa.field("paragraphs", pa.list_(pa.string()), nullable=False),
-        pa.field("captions", pa.list_(pa.string()), nullable=False),
-        pa.field("published", _TS),
-        pa.field("author", pa.string()),
-        pa.field("source_attribution", pa.string()),
-        pa.field("category", pa.string()),
-        pa.field("lang", pa.string()),
-        pa.field("n_words", pa.int32(), nullable=False),
-        pa.field("content_hash", pa.string(), nullable=False),
-        pa.field("ingested_at", _TS, nullable=False),
-        pa.field("pipeline_version", pa.string(), nullable=False),
-        pa.field("paragraph_hashes", pa.list_(pa.int64()), nullable=False),
-    ],
-    metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "clean"},
+from cleaners.document import ARTICLE_MIN_WORDS
+from dataset import corpus
+from dataset.store import (
+    CLEAN_SCHEMA,
+    COMPRESSION,
+    PIPELINE_VERSION,
+    REJECT_SCHEMA,
+    STAGING_SCHEMA,
+    publish,
+    temp_path,
+    write_atomic,
 )
-
-# Staged batches carry each row's MinHash signature, computed in parallel by the cleaning tasks so the
-# single commit step does not have to; it is dropped when rows are written to the dataset.
-STAGING_SCHEMA = CLEAN_SCHEMA.append(pa.field("signature", pa.binary()))
-
-REJECT_SCHEMA = pa.schema(
-    [
-        pa.field("raw_ref", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("step", pa.string(), nullable=False),
-        pa.field("message", pa.string(), nullable=False),
-        pa.field("url", pa.string()),
-        pa.field("site", pa.string(), nullable=False),
-        pa.field("doc_id", pa.string()),
-        pa.field("duplicate_of", pa.string()),
-        pa.field("ingested_at", _TS, nullable=False),
-        pa.field("pipeline_version", pa.string(), nullable=False),
-    ],
-    metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "rejects"},
-)
-
-_SAFE_SITE = re.compile(r"^[a-z0-9](?:[a-z0-9.\-]{0,251}[a-z0-9])?$")
-
-
-def safe_site(site: str | None) -> str:
-    """The partition value for a site: a lowercase host name, or "unknown" (never a path)."""
-    site = (site or "").strip().lower()
-    return site if _SAFE_SITE.match(site) and ".." not in site else UNKNOWN_SITE
-
-
-def document_row(doc: Document, raw_ref: str, ingested_at: datetime) -> dict[str, Any]:
-    """A clean-schema row for a Document."""
-    return {
-        "doc_id": doc.doc_id, "url": doc.url, "raw_ref": raw_ref, "site": safe_site(doc.site),
-        "title": doc.title, "lead": doc.lead, "text": doc.text, "paragraphs": list(doc.paragraphs),
-        "captions": list(doc.captions), "published": doc.published, "author": doc.author,
-        "source_attribution": doc.source_attribution, "category": doc.category, "lang": doc.lang,
-        "n_words": doc.n_words, "content_hash": doc.content_hash, "ingested_at": ingested_at,
-        "pipeline_version": PIPELINE_VERSION,
-        "paragraph_hashes": paragraph_hashes(([doc.lead] if doc.lead else []) + doc.paragraphs),
-    }
-
-
-def reject_row(reject: Reject, ingested_at: datetime) -> dict[str, Any]:
-    """A rejects-schema row."""
-    return {
-        "raw_ref": reject.raw_ref, "reason": reject.reason, "step": reject.step,
-        "message": reject.message[:2000], "url": reject.url, "site": safe_site(reject.site),
-        "doc_id": reject.doc_id, "duplicate_of": reject.duplicate_of, "ingested_at": ingested_at,
-        "pipeline_version": PIPELINE_VERSION,
-    }
-
-
-def temp_path(path: Path) -> Path:
-    """A hidden temporary name beside `path` (readers skip names starting with "."), its folder made."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-
-
-def publish(tmp: Path, path: Path) -> None:
-    """Make a fully written temporary file durable, then give it its name in one atomic step."""
-    with tmp.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path to write `path`'s content to: published when the block ends, removed if it fails."""
-    tmp = temp_path(path)
-    try:
-        yield tmp
-        publish(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file so that readers see all of it or nothing (temp file in the same folder, then rename)."""
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression=COMPRESSION)
 
 
 def _read(paths: Iterable[Path], schema: pa.Schema) -> pa.Table:
@@ -211,7 +101,7 @@ class _SiteFiles:
 
 def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_id: str) -> dict[str, Any]:
     """Merge a run's staged batches into the dataset: skip rows already there, reject duplicates and
-    site boilerplate (cleaners.corpus), write atomically, update the dedup state.
+    site boilerplate (dataset.corpus), write atomically, update the dedup state.
 
     Memory stays bounded by one staged batch plus the small columns of the run: decisions are taken
     on doc ids, hashes and signatures first, then the batches are streamed into per-site files.
@@ -280,16 +170,3 @@ def commit(staged_clean: list[Path], staged_rejects: list[Path], out: Path, run_
     return {"written": files.rows, "unchanged": unchanged,
             "rejected": dict(Counter(d["reason"] for d in duplicates)), "rejects_written": rejects.num_rows,
             "dedup": {"same_url": same_url, "same_text": same_text, **decided.report.counts()}}
-
-
-def read_clean(out: str | Path) -> pa.Table:
-    """The whole clean dataset as one table (site restored from the partition path)."""
-    return ds.dataset(Path(out), format="parquet", partitioning="hive", schema=CLEAN_SCHEMA).to_table()
-
-
-def read_rejects(out: str | Path) -> pa.Table:
-    """All rejects."""
-    folder = Path(out) / "_rejects"
-    if not folder.exists():
-        return REJECT_SCHEMA.empty_table()
-    return ds.dataset(folder, format="parquet", schema=REJECT_SCHEMA).to_table()

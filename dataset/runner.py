@@ -21,12 +21,12 @@ from typing import Any
 import pyarrow as pa
 
 from cleaners.api import clean_page
-from cleaners.dedup import text_signature
 from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject, make_doc_id
 from cleaners.extract import MarkupError
 from cleaners.lang import legacy_vietnamese_encoding
-from cleaners.sources import UnreadableInput, read
-from cleaners.store import REJECT_SCHEMA, STAGING_SCHEMA, document_row, reject_row, write_atomic
+from dataset.dedup import text_signature
+from dataset.inputs import UnreadableInput, read
+from dataset.store import REJECT_SCHEMA, STAGING_SCHEMA, document_row, reject_row, write_atomic
 
 
 @dataclass(slots=True)
