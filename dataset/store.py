@@ -1,15 +1,20 @@
-"""The Parquet dataset: explicit schemas, atomic writes, and the commit that makes re-runs idempotent.
+"""The Parquet dataset: explicit schemas, rows, atomic files, and reading the dataset back.
 
 Layout under the output folder (see docs/schema.md):
     site=<site>/part-<run_id>.parquet     clean rows, hive-partitioned by site
     _rejects/part-<run_id>.parquet        one row per input that did not become a clean row
-    _staging/<run_id>/...                 per-batch files of a run in progress (removed on commit)
+    _staging/<run_id>/...                 per-batch files of a run in progress (removed when it ends)
+    _state/                               the dedup state (dataset.corpus)
+    _quarantine/<run_id>/...              damaged files a commit moved out of the dataset
 Folders starting with "_" are skipped by pyarrow, DuckDB's hive reader globbing site=*, polars and Spark.
+Only `*.parquet` files in `site=<site>/` folders are data: anything else there is ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import re
 import uuid
@@ -76,6 +81,8 @@ REJECT_SCHEMA = pa.schema(
     metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "rejects"},
 )
 
+log = logging.getLogger(__name__)
+
 _SAFE_SITE = re.compile(r"^[a-z0-9](?:[a-z0-9.\-]{0,251}[a-z0-9])?$")
 
 
@@ -123,10 +130,16 @@ def temp_path(path: Path) -> Path:
 
 
 def publish(tmp: Path, path: Path) -> None:
-    """Make a fully written temporary file durable, then give it its name in one atomic step."""
+    """Make a fully written temporary file durable, then give it its name in one atomic step (the
+    folder is synced too, so the new name survives a power cut)."""
     with tmp.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 @contextlib.contextmanager
@@ -146,14 +159,79 @@ def write_atomic(table: pa.Table, path: Path) -> None:
         pq.write_table(table, tmp, compression=COMPRESSION)
 
 
+SITE_FOLDER = "site="
+# The schema of a data file: the clean schema without `site`, which is the partition (the folder name).
+FILE_SCHEMA = CLEAN_SCHEMA.remove(CLEAN_SCHEMA.get_field_index("site"))
+
+
+def data_files(out: Path) -> list[Path]:
+    """The dataset's data files, sorted: `*.parquet` directly in `site=<site>/` folders. Hidden names and
+    names starting with "_" are skipped, as readers skip them; other files (README.txt...) are not data."""
+    if not out.is_dir():
+        return []
+    return sorted(
+        path for folder in out.glob(f"{SITE_FOLDER}*") if folder.is_dir()
+        for path in folder.glob("*.parquet") if not path.name.startswith((".", "_")) and path.is_file()
+    )
+
+
+def site_of_file(path: Path) -> str:
+    """The site a data file belongs to, from its folder name."""
+    return path.parent.name.removeprefix(SITE_FOLDER)
+
+
+def open_clean(out: Path, files: list[Path] | None = None) -> ds.Dataset:
+    """The clean rows of `files` (default: all data files) as one pyarrow dataset, `site` from the folder."""
+    paths = [str(p) for p in (data_files(out) if files is None else files)]
+    return ds.dataset(paths, format="parquet", partitioning="hive", partition_base_dir=str(out), schema=CLEAN_SCHEMA)
+
+
+def file_damage(path: Path) -> str | None:
+    """Why `path` cannot be a data file of this dataset (unreadable Parquet, a foreign schema), or None.
+
+    Columns added later as nullable may be missing from older files; any other difference is damage.
+    """
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # pyarrow raises several types for a truncated or foreign file
+        return f"not a readable Parquet file ({type(exc).__name__}: {exc})"
+    for expected in FILE_SCHEMA:
+        index = schema.get_field_index(expected.name)
+        if index < 0:
+            if not expected.nullable:
+                return f"not a clean-rows file: column {expected.name!r} missing"
+            continue
+        found = schema.field(index).type
+        if not found.equals(expected.type):
+            return f"not a clean-rows file: column {expected.name!r} is {found}, not {expected.type}"
+    return None
+
+
+QUARANTINE = "_quarantine"
+
+
+def quarantine(out: Path, path: Path, reason: str, run_id: str) -> dict[str, str]:
+    """Move a damaged file out of the dataset to `_quarantine/<run_id>/` (same relative path), note why
+    beside it (`reasons.jsonl`), and return what happened for the run report."""
+    target = out / QUARANTINE / run_id / path.relative_to(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
+    entry = {"path": str(path), "moved_to": str(target), "reason": reason}
+    with (out / QUARANTINE / run_id / "reasons.jsonl").open("a", encoding="utf-8") as notes:
+        notes.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    log.warning("%s moved to %s: %s", path, target, reason)
+    return entry
+
+
 def read_clean(out: str | Path) -> pa.Table:
     """The whole clean dataset as one table (site restored from the partition path)."""
-    return ds.dataset(Path(out), format="parquet", partitioning="hive", schema=CLEAN_SCHEMA).to_table()
+    return open_clean(Path(out)).to_table()
 
 
 def read_rejects(out: str | Path) -> pa.Table:
     """All rejects."""
     folder = Path(out) / "_rejects"
-    if not folder.exists():
+    files = sorted(str(p) for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
+    if not files:
         return REJECT_SCHEMA.empty_table()
-    return ds.dataset(folder, format="parquet", schema=REJECT_SCHEMA).to_table()
+    return ds.dataset(files, format="parquet", schema=REJECT_SCHEMA).to_table()

@@ -40,7 +40,9 @@ def run(
 
 
 def print_summary(summary: dict[str, object]) -> None:
-    """One screen: inputs, kept, rejected by reason, paragraphs removed by reason."""
+    """One screen: inputs, kept, rejected by reason, paragraphs removed by reason, dataset upkeep."""
+    from rich.markup import escape
+
     table = Table(title=f"run {summary['run_id']}", caption=f"dataset: {summary['out']}", show_header=False)
     table.add_row("inputs", str(summary["inputs"]))
     table.add_row("kept (clean rows)", str(summary["kept"]))
@@ -62,6 +64,16 @@ def print_summary(summary: dict[str, object]) -> None:
     moved = summary["moved"]
     assert isinstance(moved, dict)
     table.add_row("blocks moved to metadata", ", ".join(f"{k} {v}" for k, v in moved.items()))
+    quarantined = summary.get("quarantined") or []
+    assert isinstance(quarantined, list)
+    for entry in quarantined:
+        table.add_row("[red]quarantined[/]", escape(f"{entry['path']}: {entry['reason']} (moved to {entry['moved_to']})"))
+    swept = summary.get("swept") or {}
+    assert isinstance(swept, dict)
+    if swept:
+        table.add_row("swept (left by dead runs)", f"{swept.get('files', 0)} files, {swept.get('bytes', 0) / 1e6:.1f} MB")
+    if summary.get("waited_seconds"):
+        table.add_row("waited for another run's commit", f"{summary['waited_seconds']} s")
     console.print(table)
 
 

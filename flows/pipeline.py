@@ -6,13 +6,16 @@ Tasks pass paths and reference strings, never page bodies.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
+import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from dataset import inputs, runner, store
-from dataset.commit import commit
+from dataset.commit import commit, staging
 from flows.params import BackfillParams, CleanParams, CrawlParams
 from flows.report import crawl_markdown, run_markdown
 
@@ -73,23 +76,83 @@ def clean_batch(refs: list[str], staging_dir: str, batch_no: int, pool: Executor
 
 
 @task(name="commit")
-def commit_run(results: list[dict[str, Any]], out: str, run_id: str) -> dict[str, Any]:
-    """Write the run's rows into the dataset, atomically and without duplicates."""
+def commit_run(results: list[dict[str, Any]], out: str, run_id: str, limit: str | None = None) -> dict[str, Any]:
+    """Write the run's rows into the dataset, atomically and without duplicates (one commit at a time per
+    dataset: its file lock, and the Prefect concurrency limit `limit` when the flow runs against a server)."""
     clean = [Path(r["clean_path"]) for r in results if r["clean_path"]]
     rejects = [Path(r["rejects_path"]) for r in results if r["rejects_path"]]
-    return commit(clean, rejects, Path(out), run_id)
+    with commit_slot(limit):
+        return commit(clean, rejects, Path(out), run_id)
+
+
+def commit_limit_name(out: str | Path) -> str:
+    """The name of a dataset's global concurrency limit: its folder's name and a hash of its full path
+    (the same on every machine that mounts the dataset at the same path, or for the same s3:// URL)."""
+    resolved = str(Path(out).expanduser().resolve())
+    slug = re.sub(r"[^a-z0-9._-]+", "-", Path(resolved).name.lower()).strip("-") or "dataset"
+    return f"tinsach-commit-{slug[:40]}-{hashlib.sha256(resolved.encode()).hexdigest()[:10]}"
+
+
+def api_server_in_use() -> bool:
+    """True when flows report to a Prefect server (PREFECT_API_URL), False in ephemeral mode."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+def ensure_commit_limit(name: str) -> None:
+    """Create the dataset's global concurrency limit (1 slot) on the server when it does not exist yet
+    (an operator's later change to it, such as pausing it, is left alone)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            with suppress(ObjectAlreadyExists):  # another run created it between our read and our create
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+
+
+# The commit's slot lease: renewed while the commit runs; a run killed outright frees the slot after this.
+COMMIT_LEASE_SECONDS = 60.0
+
+
+@contextmanager
+def commit_slot(limit: str | None) -> Iterator[None]:
+    """Hold the dataset's global concurrency limit while committing (runs on other machines sharing the
+    dataset queue here too); a run that has to wait says so. No limit: nothing to hold."""
+    if limit is None:
+        yield
+        return
+    from prefect.concurrency.sync import concurrency
+
+    try:
+        with concurrency(limit, occupy=1, timeout_seconds=1, strict=True, lease_duration=COMMIT_LEASE_SECONDS):
+            yield
+            return
+    except TimeoutError:
+        get_run_logger().info("waiting for the commit slot %s: another run is committing to this dataset", limit)
+    with concurrency(limit, occupy=1, strict=True, lease_duration=COMMIT_LEASE_SECONDS):
+        yield
 
 
 def _merge_commits(commits: list[dict[str, Any]]) -> dict[str, Any]:
     """One run's totals from its group commits."""
     rejected: Counter[str] = Counter()
     dedup: Counter[str] = Counter()
+    swept: Counter[str] = Counter()
     for part in commits:
         rejected.update(part.get("rejected", {}))
         dedup.update(part.get("dedup", {}))
+        swept.update(part.get("swept", {}))
     return {"written": sum(p.get("written", 0) for p in commits), "unchanged": sum(p.get("unchanged", 0) for p in commits),
             "rejected": dict(rejected), "rejects_written": sum(p.get("rejects_written", 0) for p in commits),
-            "dedup": dict(dedup)}
+            "dedup": dict(dedup), "swept": dict(swept),
+            "quarantined": [q for p in commits for q in p.get("quarantined", [])],
+            "healed": [h for p in commits for h in p.get("healed", [])],
+            "waited_seconds": round(sum(p.get("waited_seconds", 0.0) for p in commits), 3)}
 
 
 def summarize(results: list[dict[str, Any]], committed: dict[str, Any], run_id: str, out: str) -> dict[str, Any]:
@@ -111,6 +174,8 @@ def summarize(results: list[dict[str, Any]], committed: dict[str, Any], run_id: 
         "kept": sum(r["kept"] for r in results) - sum(at_commit.values()),
         "dedup": committed.get("dedup", {}),
         "written": committed.get("written", 0), "unchanged": committed.get("unchanged", 0),
+        "quarantined": committed.get("quarantined", []), "healed": committed.get("healed", []),
+        "swept": committed.get("swept", {}), "waited_seconds": committed.get("waited_seconds", 0.0),
         "rejected": dict(rejected.most_common()), "removed": dict(removed.most_common()),
         "moved": dict(moved.most_common()),
         "top_removed": dict(patterns.most_common(15)),
@@ -139,13 +204,17 @@ def run_batches(refs: list[str], out: str, batch_size: int, show_progress: bool 
     def group_id(k: int) -> str:
         return run_id if len(groups) <= 1 else f"{run_id}-{k:04d}"
 
+    limit = commit_limit_name(out) if api_server_in_use() else None
+    if limit is not None:
+        ensure_commit_limit(limit)
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) if processes > 0 else None
     results: list[dict[str, Any]] = []
     commits: list[dict[str, Any]] = []
     done: dict[int, dict[str, Any]] = {}
     progress = _progress() if show_progress and sys.stderr.isatty() else None
-    with pool or nullcontext(), progress or nullcontext():
-        futures = [clean_batch.submit(batch, str(Path(out) / "_staging" / group_id(n // per_group)), n, pool)
+    # The run's staging folder is held while it lives and removed when it ends, even when it fails.
+    with staging(Path(out), run_id) as staged, pool or nullcontext(), progress or nullcontext():
+        futures = [clean_batch.submit(batch, str(staged / f"group-{n // per_group:04d}"), n, pool)
                    for n, batch in enumerate(batches)]
         number = {future.task_run_id: n for n, future in enumerate(futures)}
         task_id = progress.add_task("cleaning", total=len(refs)) if progress else None
@@ -158,7 +227,7 @@ def run_batches(refs: list[str], out: str, batch_size: int, show_progress: bool 
                 group = [done.pop(n) for n in groups[len(commits)]]
                 group.sort(key=lambda r: r["clean_path"] or r["rejects_path"] or "")
                 results.extend(group)
-                commits.append(commit_run(group, out, group_id(len(commits))))
+                commits.append(commit_run(group, out, group_id(len(commits)), limit))
     committed = _merge_commits(commits)
     summary = summarize(results, committed, run_id, out)
     summary["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 3)

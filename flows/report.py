@@ -22,12 +22,34 @@ def run_markdown(summary: dict[str, Any]) -> str:
         f"**{sum(summary['rejected'].values())}** rejected.",
         "",
         _table("Rejected inputs by reason (rows in _rejects/)", summary["rejected"]),
+        _quarantined(summary.get("quarantined", [])),
+        _table("Dataset upkeep", _upkeep(summary)),
         _table("Corpus dedup", summary.get("dedup", {})),
         _table("Blocks removed from pages, by rule (top removed patterns)", summary["removed"]),
         _table("Blocks moved to metadata", summary["moved"]),
         _table("Most frequent removed lines (rule: text)", {k.replace("|", "\\|"): v for k, v in summary.get("top_removed", {}).items()}),
         f"Timings: cleaning {summary['clean_seconds']} s of task time, whole run {summary.get('seconds', '?')} s.",
     ])
+
+
+def _quarantined(entries: list[dict[str, str]]) -> str:
+    if not entries:
+        return "**Damaged files quarantined**: none\n"
+    rows = "\n".join(f"| `{e['path']}` | `{e['moved_to']}` | {e['reason'].replace('|', '/')} |" for e in entries)
+    return f"**Damaged files quarantined** (their rows left the dataset)\n\n| file | moved to | why |\n|---|---|---|\n{rows}\n"
+
+
+def _upkeep(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the commits did besides writing rows: waiting for another run, sweeping, healing the state."""
+    swept = summary.get("swept", {})
+    upkeep: dict[str, Any] = {}
+    if summary.get("waited_seconds"):
+        upkeep["seconds waited for another run's commit"] = summary["waited_seconds"]
+    if swept:
+        upkeep["files left by dead runs, swept"] = f"{swept.get('files', 0)} ({swept.get('bytes', 0) / 1e6:.1f} MB)"
+    for k, what in enumerate(summary.get("healed", [])):
+        upkeep[f"state healed ({k + 1})"] = what
+    return upkeep
 
 
 def crawl_markdown(report: dict[str, Any]) -> str:
