@@ -14,11 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import brotli
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
+
+from cleaners.urls import site_key, site_of
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 TEXT_SUFFIXES = frozenset({".txt"})
@@ -180,8 +181,10 @@ def select_warc_records(sources: Iterable[str | os.PathLike[str]], site: str,
                         since: date | None = None, until: date | None = None) -> list[str]:
     """References of page records in the WARC files under `sources` whose host is `site` (or a
     subdomain) and whose WARC-Date day is within [since, until]."""
-    site = site.lower().removeprefix("www.")
-    refs = []
+    site = site_key(site)  # "báo.vn" and "xn--bo-mia.vn" name one site, as in the dataset's partitions
+    refs: list[str] = []
+    if not site:
+        return refs
     for path in iter_files(sources):
         if kind_of(path) != "warc":
             continue
@@ -190,8 +193,7 @@ def select_warc_records(sources: Iterable[str | os.PathLike[str]], site: str,
             for record in records:
                 if record.rec_type != "response" or record.rec_headers.get_header(KIND_HEADER, "page") != "page":
                     continue
-                host = (urlsplit(record.rec_headers.get_header("WARC-Target-URI") or "").hostname or "").lower()
-                host = host.removeprefix("www.")
+                host = site_of(record.rec_headers.get_header("WARC-Target-URI"))
                 day = date.fromisoformat((record.rec_headers.get_header("WARC-Date") or "0001-01-01")[:10])
                 if (host == site or host.endswith("." + site)) and (since is None or day >= since) and (
                         until is None or day <= until):
