@@ -51,6 +51,9 @@ class RawPage:
 def kind_of(path: str | os.PathLike[str]) -> str:
     """'html', 'text', 'warc' or 'unsupported', from the name (a trailing .gz is looked through)."""
     name = Path(path).name.lower()
+    dot = name.rfind(".")
+    if dot >= 0 and "#" in name[dot:]:  # "dup.html#1", a page saved under its URL's fragment: still an .html file
+        name = name[: name.index("#", dot)]
     if name.endswith(".gz"):
         name = name[:-3]
     suffix = Path(name).suffix
@@ -151,8 +154,11 @@ def _read_capped(stream: io.BufferedIOBase | gzip.GzipFile, ref: str) -> bytes:
 
 
 def read(ref: str) -> RawPage:
-    """Read one page back from its reference."""
-    path_part, _, offset = ref.rpartition("#") if "#" in ref and ref.rsplit("#", 1)[1].isdigit() else (ref, "", "")
+    """Read one page back from its reference: `path#offset` is a record of a WARC file, any other
+    reference a file path as it is ("dup.html#1" is a file of that name, not dup.html)."""
+    path_part, _, offset = ref.rpartition("#")
+    if not (offset.isdigit() and kind_of(path_part) == "warc"):
+        path_part, offset = ref, ""
     path = Path(path_part)
     kind = kind_of(path)
     if kind == "unsupported":

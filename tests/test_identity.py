@@ -174,3 +174,20 @@ def test_the_public_suffix_list_is_read_offline(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
     assert same_site("m.example.vn", "www.example.vn") and not same_site("foo.github.io", "bar.github.io")
+
+
+# --- item 6: "#offset" is a WARC record reference only ---
+
+def test_a_file_named_like_a_record_reference_is_its_own_input(tmp_path):
+    from dataset.inputs import discover
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "dup.html").write_bytes(page("dup-0"))
+    (folder / "dup.html#1").write_bytes(page("dup-1"))
+    out = tmp_path / "clean"
+    result = run(discover([folder]), out, "r1")
+    assert result["written"] == 2, result
+    rows = store.read_clean(out).to_pylist()
+    assert sorted(r["title"] for r in rows) == ["Bài dup-0", "Bài dup-1"]
+    assert sorted(Path(r["raw_ref"]).name for r in rows) == ["dup.html", "dup.html#1"]
