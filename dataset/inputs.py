@@ -31,7 +31,14 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 
 class UnreadableInput(Exception):
-    """The input's bytes cannot be had: missing, too large, corrupt compression, not a page."""
+    """The input's bytes cannot be had: missing, too large, corrupt compression, not a page.
+
+    `url` is the page's URL when the container named it before failing (a WARC record cut short).
+    """
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +258,7 @@ def _inflate(data: bytes, coding: str, ref: str) -> bytes:
 
 
 def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
+    url = None
     try:
         with path.open("rb") as stream:
             stream.seek(offset)
@@ -271,10 +279,11 @@ def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
             missing = getattr(record.raw_stream, "limit", 0)  # what Content-Length promised and the file lacks
             if isinstance(missing, int) and missing > 0:
                 raise UnreadableInput(f"WARC record at {offset} cut short: {missing:,} bytes of its content missing")
-    except UnreadableInput:
+    except UnreadableInput as exc:
+        exc.url = exc.url or url  # the record named its page: the reject keeps it
         raise
     except Exception as exc:
-        raise UnreadableInput(f"cannot read WARC record at {offset}: {exc}") from exc
+        raise UnreadableInput(f"cannot read WARC record at {offset}: {exc}", url) from exc
     charset = None
     for part in content_type.split(";")[1:]:
         key, _, value = part.partition("=")

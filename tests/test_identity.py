@@ -1,9 +1,12 @@
 """A page's identity (doc_id, url, site): normalized URLs, who may claim a URL, and rejects that keep theirs."""
 
+import io
 import socket
 from pathlib import Path
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from cleaners.api import clean_html
 from cleaners.document import Document
@@ -191,3 +194,45 @@ def test_a_file_named_like_a_record_reference_is_its_own_input(tmp_path):
     rows = store.read_clean(out).to_pylist()
     assert sorted(r["title"] for r in rows) == ["Bài dup-0", "Bài dup-1"]
     assert sorted(Path(r["raw_ref"]).name for r in rows) == ["dup.html", "dup.html#1"]
+
+
+# --- item 8: rejects of pages with a known URL carry its site and doc_id ---
+
+def _warc_with_records(path: Path, records: list[tuple[str, bytes, str, dict[str, str]]]) -> Path:
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=False)
+        for url, body, status, extra in records:
+            headers = StatusAndHeaders(status, [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          http_headers=headers, warc_headers_dict=extra))
+    return path
+
+
+def test_rejects_of_known_urls_carry_the_site_and_doc_id_a_clean_row_would_get(tmp_path):
+    from dataset.inputs import discover
+
+    base = "https://VnExpress.net/{}.html?utm_source=fb"
+    slugs = ["loi-500", "rong", "nhi-phan", "cat-ngan", "ngan", "dut"]
+    bad = _warc_with_records(tmp_path / "bad.warc", [
+        (base.format("loi-500"), b"<html>server error</html>", "500 Internal Server Error", {}),
+        (base.format("rong"), b"", "200 OK", {}),
+        (base.format("nhi-phan"), b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "200 OK", {}),
+        (base.format("cat-ngan"), page("cat-ngan"), "200 OK", {"WARC-Truncated": "length"}),
+        (base.format("ngan"), "<html><body><p>Tin ngắn.</p></body></html>".encode(), "200 OK", {}),
+    ])
+    cut = _warc_with_records(tmp_path / "cut.warc", [(base.format("dut"), page("dut") * 3, "200 OK", {})])
+    cut.write_bytes(cut.read_bytes()[:-2000])  # the record's content is cut short
+    out = tmp_path / "clean"
+    run(discover([bad, cut]), out, "r1")
+    rejects = {r["url"].rsplit("/", 1)[1].split(".")[0]: r for r in store.read_rejects(out).to_pylist() if r["url"]}
+    assert sorted(rejects) == sorted(slugs)
+
+    # the same URLs as good pages: the clean rows' site and doc_id are the ones the rejects carry
+    good = warc_refs(tmp_path / "good.warc.gz", [(base.format(s), page(s), HTML, "200 OK") for s in slugs])
+    run(good, tmp_path / "clean-good", "r1")
+    clean = {r["url"].rsplit("/", 1)[1].split(".")[0]: r for r in store.read_clean(tmp_path / "clean-good").to_pylist()}
+    assert sorted(clean) == sorted(slugs)
+    for slug in slugs:
+        assert rejects[slug]["site"] == clean[slug]["site"] == "vnexpress.net", slug
+        assert rejects[slug]["doc_id"] == clean[slug]["doc_id"] == doc_id_of(f"https://vnexpress.net/{slug}.html"), slug
+        assert rejects[slug]["url"] == clean[slug]["url"] == f"https://vnexpress.net/{slug}.html", slug
