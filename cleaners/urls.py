@@ -19,8 +19,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Common servers refuse request lines over 8-16 KB: a longer "URL" (a hostile canonical href) is no
 # address anyone can fetch, and normalizing it would only cost time.
 MAX_URL_CHARS = 16_384
-# One DNS label, leniently: real hosts carry underscores and stray dashes that RFC 1123 forbids.
-_LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+# One DNS label, leniently: real hosts carry underscores, which RFC 1123 forbids; a dash never starts or
+# ends one (so every site value starts and ends with a letter, digit or underscore: a safe folder name).
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _MAX_HOST_CHARS = 253
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -100,10 +101,11 @@ def normalize_url(url: str | None) -> str | None:
     if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
         netloc += f":{port}"
     try:  # courlan cleans the path and query; the host is ours (courlan turns punycode back into Unicode)
-        cleaned = urlsplit(courlan_normalize(parts._replace(fragment=""), strict=False))
+        # escapes first: an escaped "." is a dot segment for courlan too ("/%2E%2E" is "/..")
+        cleaned = urlsplit(courlan_normalize(parts._replace(path=_escapes(parts.path), fragment=""), strict=False))
     except Exception:  # courlan raises on odd inputs; such a URL identifies nothing
         return None
-    return urlunsplit((parts.scheme, netloc, _escapes(cleaned.path) or "/", cleaned.query, ""))
+    return urlunsplit((parts.scheme, netloc, cleaned.path or "/", cleaned.query, ""))
 
 
 def is_http(url: str | None) -> bool:

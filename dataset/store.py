@@ -81,7 +81,7 @@ REJECT_SCHEMA = pa.schema(
     metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "rejects"},
 )
 
-_SAFE_SITE = re.compile(r"^[a-z0-9](?:[a-z0-9._\-]{0,251}[a-z0-9])?$")
+_SAFE_SITE = re.compile(r"^[a-z0-9_](?:[a-z0-9._\-]{0,251}[a-z0-9_])?$")
 
 
 def new_run_id() -> str:

@@ -5,11 +5,13 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from cleaners.api import clean_html
-from cleaners.document import Document
+from cleaners.document import Document, make_doc_id
 from cleaners.extract import site_of
 from dataset import store
 from dataset.commit import commit
@@ -121,6 +123,24 @@ def test_normalized_url_form():
         assert normalize_url(bad) is None, bad
     for url in SAME_ARTICLE:  # idempotent: a stored url gives the same id when normalized again
         assert normalize_url(normalize_url(url)) == normalize_url(url)
+
+
+URL_PARTS = st.sampled_from(["https://", "http://", "HTTP://", "//", "ftp://", "", "https://[::1]", "báo.vn",
+                              "xn--bo-mia.vn", "VnExpress.net", ".", ":443", ":8080", ":x", "/", "/a b", "%2e%2E",
+                              "%c3%BA", "?", "&", "=", "utm_source", "id", "#", "@", "user:pw@", "\\", "..", "[", "]"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(st.lists(URL_PARTS, max_size=12).map("".join), st.text(max_size=200)))
+def test_normalization_never_raises_is_idempotent_and_gives_safe_sites(url):
+    from cleaners.urls import normalize_url
+
+    normalized = normalize_url(url)
+    if normalized is not None:
+        assert normalize_url(normalized) == normalized
+        assert make_doc_id(url) == make_doc_id(normalized)
+    site = site_of(normalized or url)
+    assert store.safe_site(site) == (site or "unknown")  # a site value is a safe partition value as it is
 
 
 @pytest.mark.parametrize(("url", "site"), [
