@@ -18,7 +18,6 @@ from cleaners.extract import (
     paragraph_mass,
     parse_html,
     prune_related,
-    site_of,
 )
 from cleaners.lang import detect_lang
 from cleaners.normalize import clean_space, dedup_key
@@ -26,11 +25,13 @@ from cleaners.page import AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Meta, Page
 from cleaners.rules import rules_for
 from cleaners.site_rules import DEFAULT_SITE_RULES, SiteRules, drop_elements, for_site, merge
 from cleaners.steps import BYLINE_NOTE, BYLINE_PREFIX, STEPS, _site_like
+from cleaners.urls import identity, site_of
 
 
 def clean_text(text: str, url: str | None = None, site_rules: Mapping[str, SiteRules] | None = None) -> Document:
     """Clean a text dump of a news page (one paragraph or widget per line)."""
     blocks = [Block(line) for line in (clean_space(raw) for raw in text.splitlines()) if line]
+    url = identity(url)
     meta = Meta(url=url, site=site_of(url))
     lang = detect_lang(" ".join(b.text for b in blocks))
     rules = merge(rules_for(lang), for_site(meta.site, DEFAULT_SITE_RULES if site_rules is None else site_rules))
@@ -128,6 +129,7 @@ def _document(page: Page) -> Document:
     return Document(
         url=meta.url,
         site=meta.site,
+        canonical_url=meta.canonical_url,
         title=title,
         lead=lead,
         paragraphs=by_role.get(BODY, []),

@@ -37,6 +37,8 @@ class Document:
     url: str | None = None
     raw_ref: str = ""
     site: str = ""
+    # The canonical URL the page states, normalized; `url` unless it names another site (see cleaners.urls).
+    canonical_url: str | None = None
     title: str | None = None
     lead: str | None = None
     paragraphs: list[str] = field(default_factory=list)
@@ -76,7 +78,7 @@ class Document:
 
     @property
     def doc_id(self) -> str:
-        """Stable id: from the URL when there is one, else from the raw reference."""
+        """Stable id: from the normalized URL when there is one, else from the raw reference."""
         return make_doc_id(self.url or self.raw_ref)
 
 
@@ -115,5 +117,9 @@ def text_hash(text: str) -> str:
 
 
 def make_doc_id(key: str) -> str:
-    """A 16-byte hex id derived from a URL or raw reference; the same key gives the same id."""
+    """A 16-byte hex id derived from a URL or raw reference: an http(s) URL is normalized first
+    (cleaners.urls.normalize_url), so every spelling of one URL gives one id; other keys are hashed as they are."""
+    from cleaners.urls import normalize_url  # local: keeps this module free of the URL libraries
+
+    key = normalize_url(key) or key
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

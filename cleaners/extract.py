@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -19,6 +19,7 @@ from cleaners.dates import parse_iso, parse_visible
 from cleaners.normalize import clean_space, dedup_key
 from cleaners.page import Block, Meta
 from cleaners.rules import RELATED_CONTAINER_TOKENS
+from cleaners.urls import absolute_claim, identity, site_of
 
 # lxml parser objects must not be shared between threads (the flow cleans batches in threads): one each.
 _PARSERS = threading.local()
@@ -299,11 +300,12 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None,
     ld = _json_ld(tree)
     article = next((n for n in ld if _types(n) & _ARTICLE_TYPES), {})
 
-    canonical = next(iter(tree.xpath('//link[@rel="canonical"]/@href')), None) or _first(values, ("og:url",))
-    if canonical and canonical.strip():
-        canonical = urljoin(url or "", canonical.strip())
-        if urlsplit(canonical).scheme in ("http", "https"):
-            url = canonical
+    # The URLs the page claims as its own; one on another site than the fetched URL is kept as a claim,
+    # never taken as the page's identity (a copy on evil.example.vn must not replace the real article).
+    links = tree.xpath('//link[@rel="canonical"]/@href')
+    claims = [str(links[0]) if isinstance(links, list) and links else None, _first(values, ("og:url",))]
+    canonical_url = next((c for c in (absolute_claim(url, claim) for claim in claims) if c), None)
+    url = identity(url, claims)
 
     h1 = next(_texts(tree.xpath("//h1")), None)
     title = _ld_str(article.get("headline")) or _first(values, _TITLE_META) or h1
@@ -341,7 +343,7 @@ def page_meta(tree: lxml.html.HtmlElement, url: str | None,
     lang = lang or _ld_str(article.get("inLanguage"))
     sources = frozenset(dedup_key(t) for t in _texts(roles["source"]) if 2 <= len(t) <= 60)
     return Meta(
-        url=url, site=site_of(url), site_names=_site_names(url, values, ld), title=title,
+        url=url, site=site_of(url), canonical_url=canonical_url, site_names=_site_names(url, values, ld), title=title,
         description=description, visible_lead=visible_lead, published=published, authors=authors,
         category=category, lang_hint=lang, captions=captions, source_names=sources,
         article_markup=bool(article) or "article" in values.get("og:type", [""])[0].lower()
@@ -401,12 +403,6 @@ def _visible(tree: lxml.html.HtmlElement, text: str) -> str | None:
             if dedup_key(shown) == key:
                 return shown
     return None
-
-
-def site_of(url: str | None) -> str:
-    """The site of a URL: its host, lowercase, without "www." ("" without a URL)."""
-    host = (urlsplit(url).hostname or "") if url else ""
-    return host.lower().removeprefix("www.")
 
 
 # The article's own container, found before trafilatura runs: its cost grows with the tree it is given,

@@ -38,6 +38,8 @@ class Meta:
 
     url: str | None = None
     site: str = ""
+    # The canonical URL the page states (link rel=canonical, else og:url), normalized, taken as `url` or not.
+    canonical_url: str | None = None
     site_names: list[str] = field(default_factory=list)
     title: str | None = None
     description: str | None = None

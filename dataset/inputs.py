@@ -14,11 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import brotli
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
+
+from cleaners.urls import site_key, site_of
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 TEXT_SUFFIXES = frozenset({".txt"})
@@ -30,7 +31,14 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 
 class UnreadableInput(Exception):
-    """The input's bytes cannot be had: missing, too large, corrupt compression, not a page."""
+    """The input's bytes cannot be had: missing, too large, corrupt compression, not a page.
+
+    `url` is the page's URL when the container named it before failing (a WARC record cut short).
+    """
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,9 @@ class RawPage:
 def kind_of(path: str | os.PathLike[str]) -> str:
     """'html', 'text', 'warc' or 'unsupported', from the name (a trailing .gz is looked through)."""
     name = Path(path).name.lower()
+    dot = name.rfind(".")
+    if dot >= 0 and "#" in name[dot:]:  # "dup.html#1", a page saved under its URL's fragment: still an .html file
+        name = name[: name.index("#", dot)]
     if name.endswith(".gz"):
         name = name[:-3]
     suffix = Path(name).suffix
@@ -150,8 +161,11 @@ def _read_capped(stream: io.BufferedIOBase | gzip.GzipFile, ref: str) -> bytes:
 
 
 def read(ref: str) -> RawPage:
-    """Read one page back from its reference."""
-    path_part, _, offset = ref.rpartition("#") if "#" in ref and ref.rsplit("#", 1)[1].isdigit() else (ref, "", "")
+    """Read one page back from its reference: `path#offset` is a record of a WARC file, any other
+    reference a file path as it is ("dup.html#1" is a file of that name, not dup.html)."""
+    path_part, _, offset = ref.rpartition("#")
+    if not (offset.isdigit() and kind_of(path_part) == "warc"):
+        path_part, offset = ref, ""
     path = Path(path_part)
     kind = kind_of(path)
     if kind == "unsupported":
@@ -180,8 +194,10 @@ def select_warc_records(sources: Iterable[str | os.PathLike[str]], site: str,
                         since: date | None = None, until: date | None = None) -> list[str]:
     """References of page records in the WARC files under `sources` whose host is `site` (or a
     subdomain) and whose WARC-Date day is within [since, until]."""
-    site = site.lower().removeprefix("www.")
-    refs = []
+    site = site_key(site)  # "báo.vn" and "xn--bo-mia.vn" name one site, as in the dataset's partitions
+    refs: list[str] = []
+    if not site:
+        return refs
     for path in iter_files(sources):
         if kind_of(path) != "warc":
             continue
@@ -190,8 +206,7 @@ def select_warc_records(sources: Iterable[str | os.PathLike[str]], site: str,
             for record in records:
                 if record.rec_type != "response" or record.rec_headers.get_header(KIND_HEADER, "page") != "page":
                     continue
-                host = (urlsplit(record.rec_headers.get_header("WARC-Target-URI") or "").hostname or "").lower()
-                host = host.removeprefix("www.")
+                host = site_of(record.rec_headers.get_header("WARC-Target-URI"))
                 day = date.fromisoformat((record.rec_headers.get_header("WARC-Date") or "0001-01-01")[:10])
                 if (host == site or host.endswith("." + site)) and (since is None or day >= since) and (
                         until is None or day <= until):
@@ -243,6 +258,7 @@ def _inflate(data: bytes, coding: str, ref: str) -> bytes:
 
 
 def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
+    url = None
     try:
         with path.open("rb") as stream:
             stream.seek(offset)
@@ -263,10 +279,11 @@ def _read_warc_record(path: Path, offset: int, ref: str) -> RawPage:
             missing = getattr(record.raw_stream, "limit", 0)  # what Content-Length promised and the file lacks
             if isinstance(missing, int) and missing > 0:
                 raise UnreadableInput(f"WARC record at {offset} cut short: {missing:,} bytes of its content missing")
-    except UnreadableInput:
+    except UnreadableInput as exc:
+        exc.url = exc.url or url  # the record named its page: the reject keeps it
         raise
     except Exception as exc:
-        raise UnreadableInput(f"cannot read WARC record at {offset}: {exc}") from exc
+        raise UnreadableInput(f"cannot read WARC record at {offset}: {exc}", url) from exc
     charset = None
     for part in content_type.split(";")[1:]:
         key, _, value = part.partition("=")

@@ -24,6 +24,7 @@ from cleaners.api import clean_page
 from cleaners.document import ARTICLE_MIN_WORDS, Document, Reject, make_doc_id
 from cleaners.extract import MarkupError
 from cleaners.lang import legacy_vietnamese_encoding
+from cleaners.urls import identity, site_of
 from dataset.dedup import text_signature
 from dataset.inputs import UnreadableInput, read
 from dataset.store import REJECT_SCHEMA, STAGING_SCHEMA, document_row, reject_row, write_atomic
@@ -155,43 +156,49 @@ def process_one(ref: str, timeout: float = PAGE_TIMEOUT_SECONDS) -> Document | R
         return Reject(raw_ref=ref, reason="timeout", step="clean", message=str(exc))
 
 
+def _reject(ref: str, reason: str, step: str, message: str, url: str | None = None) -> Reject:
+    """A reject; one whose page URL is known carries the url, site and doc_id a clean row of it would get."""
+    url = identity(url)
+    return Reject(raw_ref=ref, reason=reason, step=step, message=message, url=url, site=site_of(url),
+                  doc_id=make_doc_id(url) if url else None)
+
+
 def _process_one(ref: str) -> Document | Reject:
     try:
         raw = read(ref)
     except UnreadableInput as exc:
-        return Reject(raw_ref=ref, reason="unreadable", step="read", message=str(exc))
+        return _reject(ref, "unreadable", "read", str(exc), exc.url)
     except Exception as exc:  # the one broad boundary: a bad input must not stop the batch
-        return Reject(raw_ref=ref, reason="error", step="read", message=f"{type(exc).__name__}: {exc}")
+        return _reject(ref, "error", "read", f"{type(exc).__name__}: {exc}")
     if raw.status is not None and not 200 <= raw.status < 300:
-        return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url, message=f"HTTP status {raw.status}")
+        return _reject(ref, "unreadable", "read", f"HTTP status {raw.status}", raw.url)
     if raw.truncated:
-        return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url,
-                      message=f"response truncated by the crawler ({raw.truncated})")
+        return _reject(ref, "unreadable", "read", f"response truncated by the crawler ({raw.truncated})", raw.url)
     if not raw.data.strip():
-        return Reject(raw_ref=ref, reason="empty", step="read", url=raw.url,
-                      message="zero bytes of content" if not raw.data else f"only whitespace ({len(raw.data):,} bytes)")
+        return _reject(ref, "empty", "read", "zero bytes of content" if not raw.data
+                       else f"only whitespace ({len(raw.data):,} bytes)", raw.url)
     if looks_binary(raw.data):
-        return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url, message="binary content, not a text page")
+        return _reject(ref, "unreadable", "read", "binary content, not a text page", raw.url)
     if raw.is_html:
         pairs, most = attribute_load(raw.data)
         if pairs > MAX_ATTRIBUTE_PAIRS:
-            return Reject(raw_ref=ref, reason="unreadable", step="read", url=raw.url,
-                          message=f"markup too costly to parse: start tags with up to {most:,} attributes")
+            return _reject(ref, "unreadable", "read",
+                           f"markup too costly to parse: start tags with up to {most:,} attributes", raw.url)
     try:
         doc = clean_page(raw.data, raw.is_html, raw.url, raw.charset)
     except MarkupError as exc:
-        return Reject(raw_ref=ref, reason="unreadable", step="parse", url=raw.url, message=str(exc))
+        return _reject(ref, "unreadable", "parse", str(exc), raw.url)
     except Exception as exc:  # same boundary, for the cleaning steps
-        return Reject(raw_ref=ref, reason="error", step="clean", url=raw.url, message=f"{type(exc).__name__}: {exc}")
+        return _reject(ref, "error", "clean", f"{type(exc).__name__}: {exc}", raw.url)
     doc.raw_ref = ref
     legacy = legacy_vietnamese_encoding(doc.text)
     if legacy is not None:
-        return Reject(raw_ref=ref, reason="unreadable", step="clean", url=doc.url, site=doc.site,
+        return Reject(raw_ref=ref, reason="unreadable", step="clean", url=doc.url, site=doc.site, doc_id=doc.doc_id,
                       message=f"Vietnamese in the legacy {legacy} font encoding: not converted")
     verdict = judge(doc)
     if verdict is not None:
         return Reject(raw_ref=ref, reason=verdict[0], step="judge", url=doc.url, site=doc.site,
-                      message=verdict[1], doc_id=make_doc_id(doc.url or ref))
+                      message=verdict[1], doc_id=doc.doc_id)
     return doc
 
 

@@ -28,10 +28,13 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cleaners.document import Document, Reject
+from cleaners.urls import site_key
 from dataset.dedup import paragraph_hashes
 
 SCHEMA_VERSION = "1"
-PIPELINE_VERSION = "0.1.0"
+# 0.2.0: doc_id and url from the normalized URL, and a canonical link on another site no longer taken
+# as the page's URL (docs/schema.md, "Identity"); rows of 0.1.0 may carry other doc_ids for the same page.
+PIPELINE_VERSION = "0.2.0"
 UNKNOWN_SITE = "unknown"
 COMPRESSION = "zstd"
 
@@ -57,6 +60,8 @@ CLEAN_SCHEMA = pa.schema(
         pa.field("ingested_at", _TS, nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
         pa.field("paragraph_hashes", pa.list_(pa.int64()), nullable=False),
+        # Added after schema version 1 shipped, nullable: files written before it read it as null.
+        pa.field("canonical_url", pa.string()),
     ],
     metadata={"tinsach.schema_version": SCHEMA_VERSION, "tinsach.dataset": "clean"},
 )
@@ -83,7 +88,7 @@ REJECT_SCHEMA = pa.schema(
 
 log = logging.getLogger(__name__)
 
-_SAFE_SITE = re.compile(r"^[a-z0-9](?:[a-z0-9.\-]{0,251}[a-z0-9])?$")
+_SAFE_SITE = re.compile(r"^[a-z0-9_](?:[a-z0-9._\-]{0,251}[a-z0-9_])?$")
 
 
 def new_run_id() -> str:
@@ -95,8 +100,9 @@ def new_run_id() -> str:
 
 
 def safe_site(site: str | None) -> str:
-    """The partition value for a site: a lowercase host name, or "unknown" (never a path)."""
-    site = (site or "").strip().lower()
+    """The partition value for a site: its one ASCII form (cleaners.urls.site_key: punycode, IPv6 groups
+    joined by "-"), or "unknown" (never a path)."""
+    site = site_key(site)
     return site if _SAFE_SITE.match(site) and ".." not in site else UNKNOWN_SITE
 
 
@@ -110,6 +116,7 @@ def document_row(doc: Document, raw_ref: str, ingested_at: datetime) -> dict[str
         "n_words": doc.n_words, "content_hash": doc.content_hash, "ingested_at": ingested_at,
         "pipeline_version": PIPELINE_VERSION,
         "paragraph_hashes": paragraph_hashes(([doc.lead] if doc.lead else []) + doc.paragraphs),
+        "canonical_url": doc.canonical_url,
     }
 
 

@@ -6,24 +6,24 @@ import ipaddress
 import socket
 from urllib.parse import urljoin, urlsplit
 
-from courlan import normalize_url
+from cleaners.urls import normalize_url
 
 
 def normalize(url: str, base: str | None = None) -> str | None:
-    """Absolute, normalized http(s) URL without fragment or tracking parameters; None if not one."""
+    """Absolute, normalized http(s) URL without fragment or tracking parameters; None if not one.
+
+    The form is the page's identity (cleaners.urls.normalize_url): the URL a page is fetched and
+    recorded under is the one its doc_id is made from.
+    """
     url = url.strip()
     if not url:
         return None
     if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    try:
-        normalized = normalize_url(url, strict=False)
-    except Exception:  # courlan raises on odd inputs; such a URL is not crawlable
-        return None
-    return str(normalized).split("#", 1)[0]
+        try:
+            url = urljoin(base, url)
+        except ValueError:  # a malformed IPv6 literal in the link
+            return None
+    return normalize_url(url)
 
 
 def refusal(url: str, allow_private: bool) -> str | None:
