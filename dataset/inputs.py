@@ -215,6 +215,9 @@ def select_warc_records(sources: Iterable[str | os.PathLike[str]], site: str,
 
 
 _CHUNK = 16 * 1024
+# brotli's output limit is soft (its buffer grows in blocks up to ~1.5x the limit): 64 KiB steps keep
+# the overshoot past MAX_PAGE_BYTES under 100 KB.
+_BR_STEP = 64 * 1024
 
 
 def decode_content(stream: io.BufferedIOBase, content_encoding: str, ref: str) -> bytes:
@@ -245,10 +248,18 @@ def _inflate(data: bytes, coding: str, ref: str) -> bytes:
             raise UnreadableInput(f"corrupt {coding} content: {exc}") from exc
         return bytes(out)
     if coding == "br":
+        # One brotli input chunk can expand without limit (841 bytes took a crawl to 2.35 GB): each call
+        # is given an output limit and the decoder is drained in steps of about that size, so no more
+        # than MAX_PAGE_BYTES plus one step is ever held.
         decompressor = brotli.Decompressor()
         try:
             for start in range(0, len(data), _CHUNK):
-                out += decompressor.process(data[start : start + _CHUNK])
+                out += decompressor.process(data[start : start + _CHUNK], output_buffer_limit=_BR_STEP)
+                while len(out) <= MAX_PAGE_BYTES and not decompressor.is_finished():
+                    more = decompressor.process(b"", output_buffer_limit=_BR_STEP)
+                    if not more:
+                        break  # the decoder wants more input
+                    out += more
                 if len(out) > MAX_PAGE_BYTES:
                     raise UnreadableInput(f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MiB once decompressed: {ref}")
         except brotli.error as exc:

@@ -87,7 +87,9 @@ def crawl(
     delay: Annotated[float, typer.Option(min=0.0, help="Seconds between requests to one host (robots Crawl-delay wins if longer).")] = 1.0,
     ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="Do not read robots.txt (only for sites you own).")] = False,
     refetch: Annotated[bool, typer.Option(help="Fetch seen URLs again (conditional GET).")] = False,
-    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow loopback/private addresses (testing).")] = False,
+    allow_loopback: Annotated[bool, typer.Option("--allow-loopback", help="Allow loopback addresses (local fixtures, tests).")] = False,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow loopback and private networks (never link-local/metadata).")] = False,
+    allow_address: Annotated[list[str] | None, typer.Option("--allow-address", help="Allow this address or CIDR (repeatable); the only way to reach link-local/metadata addresses.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Fetch new pages from feeds, sitemaps and URLs into the WARC store, then clean them."""
@@ -95,17 +97,24 @@ def crawl(
         raise typer.BadParameter("give URLs or --sources")
     from flows.params import CrawlParams
     from flows.pipeline import ALLOW_PRIVATE_ENV, crawl_and_clean, crawl_config
+    from scraper.urls import address_policy
 
+    allow = ",".join([*(["loopback"] if allow_loopback else []), *(["private"] if allow_private else []),
+                      *(allow_address or [])])
+    try:
+        address_policy(allow)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--allow-address") from exc
     params = CrawlParams(sources_file=str(sources_file) if sources_file else None, urls=list(urls or []),
                          raw_dir=str(raw), out=str(out), respect_robots=not ignore_robots, delay_seconds=delay,
                          refetch=refetch)
     if no_clean:
         from scraper import crawl as run_crawl
 
-        report: dict[str, object] = {"crawl": run_crawl(crawl_config(params, allow_private)).to_dict(), "clean": None}
+        report: dict[str, object] = {"crawl": run_crawl(crawl_config(params, allow or None)).to_dict(), "clean": None}
     else:
-        if allow_private:
-            os.environ[ALLOW_PRIVATE_ENV] = "1"  # this process only: the CLI user is the operator
+        if allow:
+            os.environ[ALLOW_PRIVATE_ENV] = allow  # this process only: the CLI user is the operator
         report = crawl_and_clean(params)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))

@@ -276,17 +276,20 @@ def crawl_task(config: Any, run_id: str) -> dict[str, Any]:
     return crawl(config, run_id=run_id).to_dict()
 
 
-# Reaching loopback/private addresses turns the SSRF guard off: an operator's decision, set in the
-# environment of the process that runs flows, never a run parameter anyone with the UI could tick.
+# Reaching non-public addresses weakens the SSRF guard: an operator's decision, set in the environment
+# of the process that runs flows, never a run parameter anyone with the UI could tick. The value is the
+# scraper's address setting: `loopback` (fixtures, tests), `private` (also intranets; `1`/`true` mean
+# the same, as before), addresses or CIDRs named explicitly (the only way to reach link-local/metadata
+# addresses such as 169.254.169.254), comma-separated.
 ALLOW_PRIVATE_ENV = "TINSACH_ALLOW_PRIVATE_HOSTS"
 
 
-def private_hosts_allowed() -> bool:
-    """Whether this process may crawl loopback/private addresses (TINSACH_ALLOW_PRIVATE_HOSTS=1; tests, fixtures)."""
-    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
+def allowed_addresses() -> str:
+    """The non-public addresses this process may crawl, from TINSACH_ALLOW_PRIVATE_HOSTS ("" = none)."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip()
 
 
-def crawl_config(params: CrawlParams, allow_private_hosts: bool | None = None) -> Any:
+def crawl_config(params: CrawlParams, allow_addresses: str | None = None) -> Any:
     """The scraper's CrawlConfig for run parameters (sources.toml read here)."""
     from scraper import CrawlConfig, load_sources
 
@@ -294,7 +297,7 @@ def crawl_config(params: CrawlParams, allow_private_hosts: bool | None = None) -
         raw_dir=Path(params.raw_dir), sites=load_sources(params.sources_file) if params.sources_file else (),
         urls=tuple(params.urls), respect_robots=params.respect_robots, delay_seconds=params.delay_seconds,
         refetch=params.refetch,
-        allow_private_hosts=private_hosts_allowed() if allow_private_hosts is None else allow_private_hosts,
+        allow_addresses=allowed_addresses() if allow_addresses is None else allow_addresses,
     )
 
 
@@ -302,8 +305,8 @@ def crawl_config(params: CrawlParams, allow_private_hosts: bool | None = None) -
 def crawl_and_clean(params: CrawlParams = CrawlParams()) -> dict[str, Any]:  # noqa: B008 (a frozen model)
     """Crawl the configured sites and URL lists into the raw store, then clean what was fetched.
 
-    Loopback and private addresses are refused (SSRF) unless the process running the flow has
-    TINSACH_ALLOW_PRIVATE_HOSTS=1 in its environment (tests and local fixtures only).
+    Non-public addresses are refused (SSRF) unless the process running the flow has them in
+    TINSACH_ALLOW_PRIVATE_HOSTS (`loopback` for tests and local fixtures; see allowed_addresses).
     """
     logger = get_run_logger()
     config = crawl_config(params)

@@ -59,7 +59,9 @@ def crawl_markdown(report: dict[str, Any]) -> str:
         "",
         f"**{report['discovered']}** article URLs discovered, **{report['fetched']}** fetched, "
         f"{report['skipped_seen']} skipped as already fetched, {report['not_modified']} not modified; "
-        f"WARC `{report['warc']}`; {report['seconds']} s.",
+        f"failed pages of earlier runs: {report.get('retried', 0)} retried, {report.get('backing_off', 0)} "
+        f"waiting for their next try, {report.get('gave_up', 0)} given up; {report.get('swept', 0)} leftovers "
+        f"of dead crawls removed; WARC `{report['warc']}`; {report['seconds']} s.",
         "",
         _table("Refused", report["refused"]),
         _table("Errors", report["errors"]),

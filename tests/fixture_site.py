@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import random
 import socket
@@ -9,6 +10,7 @@ import threading
 import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import brotli
 
@@ -29,12 +31,34 @@ def article(slug: str, title: str, words: int = 120) -> str:
             f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
 
 
-class FixtureSite:
-    """Start with `with FixtureSite() as site:`; `site.url(path)`; `site.hits[path]` lists request times."""
+@functools.cache
+def brotli_bomb(mebibytes: int = 512) -> bytes:
+    """A brotli body of about 1 KB that expands to `mebibytes` MiB of zeros (computed once, ~0.7 s)."""
+    compressor = brotli.Compressor(quality=5)
+    zeros = bytes(16 * 1024 * 1024)
+    parts = [compressor.process(zeros) for _ in range(mebibytes // 16)]
+    return b"".join([*parts, compressor.finish()])
 
-    def __init__(self, crawl_delay: float = 0.2, slow_seconds: float = 3.0) -> None:
+
+# Validators of the conditional feed and page: the 304 of the feed carries a newer Last-Modified.
+FEED_ETAG, FEED_MODIFIED, FEED_MODIFIED_LATER = '"f1"', "Sat, 07 Mar 2026 08:00:00 GMT", "Sat, 07 Mar 2026 09:00:00 GMT"
+PAGE_ETAG, PAGE_MODIFIED = '"p1"', "Sat, 07 Mar 2026 07:00:00 GMT"
+
+
+class FixtureSite:
+    """Start with `with FixtureSite() as site:`; `site.url(path)`; `site.hits[path]` lists request times.
+
+    Paths under /slow are slow (`slow_seconds`); /drip* send one body byte every `drip_seconds`
+    for `drip_total` seconds; /flaky/* answers 500 `flaky_failures` times per path, then 200.
+    """
+
+    def __init__(self, crawl_delay: float = 0.2, slow_seconds: float = 3.0, drip_seconds: float = 0.5,
+                 drip_total: float = 20.0, flaky_failures: int = 2) -> None:
         self.crawl_delay = crawl_delay
         self.slow_seconds = slow_seconds
+        self.drip_seconds = drip_seconds
+        self.drip_total = drip_total
+        self.flaky_failures = flaky_failures
         self.hits: dict[str, list[float]] = defaultdict(list)
         self.headers_seen: dict[str, list[dict[str, str]]] = defaultdict(list)
         self.active = 0
@@ -55,8 +79,8 @@ class FixtureSite:
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_GET(self) -> None:
-                # the slow page outlives the client's timeout by design: it is not counted as active
-                counted = self.path != "/slow.html"
+                # slow pages outlive the client's timeout by design: they are not counted as active
+                counted = not self.path.startswith(("/slow", "/drip"))
                 with site._lock:
                     site.active += counted
                     site.max_active = max(site.max_active, site.active)
@@ -100,6 +124,8 @@ class FixtureSite:
     def route(self, h: BaseHTTPRequestHandler) -> None:
         path = h.path
         send = self.send
+        if self.hostile(h, path):
+            return
         if path == "/robots.txt":
             send(h, 200, f"User-agent: *\nDisallow: /private/\nCrawl-delay: {self.crawl_delay}\n".encode(), "text/plain")
         elif path == "/feed.xml":
@@ -136,9 +162,9 @@ class FixtureSite:
                 send(h, 429, b"slow down", extra={"Retry-After": "1"})
             else:
                 send(h, 200, article("busy", "Tin sau khi chờ").encode())
-        elif path == "/slow.html":
+        elif path.startswith("/slow"):
             time.sleep(self.slow_seconds)
-            send(h, 200, article("slow", "Tin chậm").encode())
+            send(h, 200, article(path, "Tin chậm").encode())
         elif path == "/truncated.html":
             body = article("truncated", "Tin bị cắt").encode()
             send(h, 200, body[: len(body) // 2], length=len(body))
@@ -153,3 +179,52 @@ class FixtureSite:
             send(h, 200, brotli.compress(article("brotli", "Tin nén brotli").encode()), extra={"Content-Encoding": "br"})
         else:
             send(h, 404, b"no such page")
+
+    def hostile(self, h: BaseHTTPRequestHandler, path: str) -> bool:
+        """The routes of issue 12 (drips, bombs, validators, flaky pages, redirects); False for others."""
+        send = self.send
+        route, query = urlsplit(path).path, parse_qs(urlsplit(path).query)
+        if route.startswith("/drip"):  # headers at once, then the body one byte at a time
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Content-Length", "1000000")
+            h.end_headers()
+            until = time.monotonic() + self.drip_total
+            while time.monotonic() < until:
+                h.wfile.write(b"<")
+                h.wfile.flush()
+                time.sleep(self.drip_seconds)
+            h.close_connection = True
+        elif route in ("/bomb.html", "/bomb-feed.xml"):
+            kind = "application/rss+xml" if route.endswith(".xml") else "text/html; charset=utf-8"
+            send(h, 200, brotli_bomb(), kind, extra={"Content-Encoding": "br"})
+        elif route == "/cond-feed.xml":  # a feed with validators; its 304 carries a newer Last-Modified
+            if h.headers.get("If-None-Match") == FEED_ETAG:
+                send(h, 304, extra={"ETag": FEED_ETAG, "Last-Modified": FEED_MODIFIED_LATER})
+            else:
+                items = f"<item><link>{self.url('/news/v.html')}</link></item>"
+                send(h, 200, f"<rss><channel>{items}</channel></rss>".encode(), "application/rss+xml",
+                     extra={"ETag": FEED_ETAG, "Last-Modified": FEED_MODIFIED})
+        elif route == "/news/v.html":  # a page whose 304 carries no validators at all
+            if h.headers.get("If-None-Match") == PAGE_ETAG:
+                send(h, 304)
+            else:
+                send(h, 200, article("v", "Tin có ETag").encode(), extra={"ETag": PAGE_ETAG, "Last-Modified": PAGE_MODIFIED})
+        elif route == "/cond-sitemap.xml":  # lists the flaky and the failing page; 304 once seen
+            if h.headers.get("If-None-Match") == '"s1"':
+                send(h, 304, extra={"ETag": '"s1"'})
+            else:
+                locs = "".join(f"<url><loc>{self.url(p)}</loc></url>" for p in ("/flaky/a.html", "/error.html"))
+                send(h, 200, f"<urlset>{locs}</urlset>".encode(), "application/xml", extra={"ETag": '"s1"'})
+        elif route.startswith("/flaky/"):
+            with self._lock:
+                failing = len(self.hits[path]) <= self.flaky_failures
+            if failing:
+                send(h, 500, b"boom")
+            else:
+                send(h, 200, article(path, f"Tin {path}").encode())
+        elif route == "/redirect":  # to anywhere: /redirect?to=http://169.254.169.254/
+            send(h, 302, extra={"Location": query["to"][0]})
+        else:
+            return False
+        return True

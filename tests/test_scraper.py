@@ -10,13 +10,13 @@ from dataset import inputs
 from dataset.runner import process_one
 from scraper import CrawlConfig, SiteSource, crawl, load_sources
 from scraper.discover import parse_feed, parse_sitemap
-from scraper.urls import normalize, refusal
+from scraper.urls import Refusal, address_policy, address_refusal, normalize, scheme_refusal
 from tests.fixture_site import FixtureSite
 
 
 def config(site: FixtureSite, raw: Path, **overrides) -> CrawlConfig:
     source = SiteSource(name="fixture", feeds=(site.url("/feed.xml"),), sitemaps=(site.url("/sitemap_index.xml"),))
-    settings = {"raw_dir": raw, "sites": (source,), "allow_private_hosts": True, "delay_seconds": 0.0,
+    settings = {"raw_dir": raw, "sites": (source,), "allow_addresses": "loopback", "retry_base_seconds": 0.0, "delay_seconds": 0.0,
                 "timeout_seconds": 1.0, "retries": 1, "backoff_base_seconds": 0.05, "max_bytes": 200_000}
     settings.update(overrides)
     return CrawlConfig(**settings)
@@ -61,7 +61,10 @@ def test_robots_crawl_delay_and_one_request_at_a_time(crawled):
     assert site.max_active == 1
     times = sorted(t for path, hits in site.hits.items() for t in hits)
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.19  # Crawl-delay: 0.2 from robots.txt, though the config asked for none
+    # Crawl-delay: 0.2 from robots.txt, though the config asked for none. Gaps are measured at the server:
+    # a request that had to open a connection arrives later than one reusing it, by up to ~25 ms on a
+    # loaded 2-core machine (0.19 failed 3 runs out of 3 on main there), hence the slack.
+    assert min(gaps) >= 0.15
 
 
 def test_retry_after_is_honored(crawled):
@@ -106,9 +109,10 @@ def test_crawled_pages_clean_and_bad_ones_are_rejected(crawled):
 def test_private_addresses_are_refused_by_default(tmp_path):
     with FixtureSite() as site:
         report = crawl(CrawlConfig(raw_dir=tmp_path, urls=(site.url("/news/a.html"),), respect_robots=False))
-        assert report.fetched == 0 and sum(report.refused.values()) + sum(report.errors.values()) >= 1
-    assert refusal("file:///etc/passwd", allow_private=True) == "scheme 'file' is not http(s)"
-    assert refusal("http://127.0.0.1/x", allow_private=False).endswith("non-public address 127.0.0.1")
+        assert report.fetched == 0 and dict(report.refused) == {"address": 1} and not site.hits
+    assert scheme_refusal("file:///etc/passwd") == Refusal("scheme", "scheme 'file' is not http(s)")
+    refused = address_refusal("localhost", ["127.0.0.1"], address_policy(""))
+    assert refused is not None and refused.kind == "address" and "127.0.0.1 is a loopback address" in refused.message
 
 
 def test_url_normalization_and_parsers():
