@@ -1,12 +1,24 @@
-"""Security of run parameters: only http(s) URLs get in, and the SSRF guard is not a UI switch."""
+"""Security of run parameters and of the local API: only http(s) URLs get in, the SSRF guard is not a UI
+switch, and the API needs a login."""
 
 from __future__ import annotations
+
+import stat
 
 import pytest
 from pydantic import ValidationError
 
 from flows.params import CrawlParams
 from flows.pipeline import crawl_and_clean, crawl_config
+from flows.server import (
+    AUTH_ENV,
+    SERVER_AUTH_ENV,
+    CredentialError,
+    client_credential,
+    credential_file,
+    server_credential,
+    server_env,
+)
 from scraper import crawl
 from tests.fixture_site import FixtureSite
 
@@ -35,3 +47,57 @@ def test_loopback_urls_are_refused_unless_the_operator_allows_them(tmp_path, mon
         monkeypatch.setenv("TINSACH_ALLOW_PRIVATE_HOSTS", "1")
         allowed = crawl(crawl_config(params))
         assert allowed.fetched == 1
+
+
+# --- Exposure: the local API's basic auth ---
+
+def test_the_generated_credential_is_random_private_and_kept(tmp_path, monkeypatch):
+    for name in (AUTH_ENV, SERVER_AUTH_ENV):
+        monkeypatch.delenv(name, raising=False)
+    first, origin = server_credential(tmp_path / "home")
+    path = credential_file(tmp_path / "home")
+    assert origin == str(path) and stat.S_IMODE(path.stat().st_mode) == 0o600
+    user, _, password = first.partition(":")
+    assert user == "tinsach" and len(password) >= 40
+    assert server_credential(tmp_path / "home")[0] == first  # generated once, kept across restarts
+    assert server_credential(tmp_path / "other")[0] != first
+
+
+def test_an_operator_credential_wins_and_is_never_written(tmp_path, monkeypatch):
+    monkeypatch.setenv(AUTH_ENV, "ops:correct horse battery staple")
+    assert server_credential(tmp_path) == ("ops:correct horse battery staple", AUTH_ENV)
+    assert not credential_file(tmp_path).exists()
+    env = server_env(4200, "ops:correct horse battery staple", base={SERVER_AUTH_ENV: "old:one"})
+    assert env[SERVER_AUTH_ENV] == env["PREFECT_API_AUTH_STRING"] == "ops:correct horse battery staple"
+    assert SERVER_AUTH_ENV not in server_env(4200, None, base={SERVER_AUTH_ENV: "old:one"})  # --no-auth
+    for bad in ("nopassword", ":nouser", "user:", "a:b\nc"):
+        monkeypatch.setenv(AUTH_ENV, bad)
+        with pytest.raises(CredentialError, match=AUTH_ENV):
+            server_credential(tmp_path)
+
+
+def test_a_credential_file_others_can_read_or_a_symlink_is_refused(tmp_path, monkeypatch):
+    for name in (AUTH_ENV, SERVER_AUTH_ENV):
+        monkeypatch.delenv(name, raising=False)
+    server_credential(tmp_path)
+    path = credential_file(tmp_path)
+    path.chmod(0o644)
+    with pytest.raises(CredentialError, match="readable by its owner only"):
+        server_credential(tmp_path)
+    path.unlink()
+    (tmp_path / "elsewhere").write_text("x:y\n")
+    path.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(CredentialError, match="symlink"):
+        client_credential("http://127.0.0.1:4200/api", tmp_path)
+
+
+def test_clients_send_the_generated_credential_to_the_local_server_only(tmp_path, monkeypatch):
+    for name in (AUTH_ENV, SERVER_AUTH_ENV):
+        monkeypatch.delenv(name, raising=False)
+    credential, _ = server_credential(tmp_path)
+    for url in ("http://127.0.0.1:4200/api", "http://localhost:4200/api", "http://[::1]:4200/api"):
+        assert client_credential(url, tmp_path) == credential
+    assert client_credential("https://prefect.example.org/api", tmp_path) is None
+    assert client_credential(None, tmp_path) is None  # ephemeral: no server to log in to
+    monkeypatch.setenv(AUTH_ENV, "ops:secret")  # the operator's own choice goes wherever they point it
+    assert client_credential("https://prefect.example.org/api", tmp_path) == "ops:secret"
