@@ -50,7 +50,7 @@ clean-output:
 server: setup
 	$(UV) run --frozen tinsach server --port 4200
 
-# Register the deployments with the server above and run them (scheduled and UI-triggered); it logs in
-# with the credential above by itself.
+# Register the deployments with the server above and run them (scheduled and UI-triggered). Logs in with
+# the credential above by itself; runs may only use paths inside TINSACH_DATA_ROOTS (default: here).
 serve: setup
 	PREFECT_API_URL=http://127.0.0.1:4200/api $(UV) run --frozen tinsach serve

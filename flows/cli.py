@@ -83,7 +83,7 @@ def crawl(
     if not urls and sources_file is None:
         raise typer.BadParameter("give URLs or --sources")
     _log_in()
-    from flows.params import CrawlParams
+    from flows.params import DATA_ROOTS_ENV, CrawlParams
     from flows.pipeline import ALLOW_PRIVATE_ENV, crawl_and_clean, crawl_config
 
     params = CrawlParams(sources_file=str(sources_file) if sources_file else None, urls=list(urls or []),
@@ -96,6 +96,7 @@ def crawl(
     else:
         if allow_private:
             os.environ[ALLOW_PRIVATE_ENV] = "1"  # this process only: the CLI user is the operator
+        os.environ[DATA_ROOTS_ENV] = os.path.abspath(os.sep)  # and is not confined to the data roots either
         report = crawl_and_clean(params)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))

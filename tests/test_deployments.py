@@ -15,6 +15,7 @@ import httpx
 import pyarrow.dataset as ds
 import pytest
 
+from flows.params import DATA_ROOTS_ENV
 from flows.server import credential_file, read_credential
 from tests.conftest import ROOT, SEEDS
 
@@ -45,7 +46,7 @@ def served(tmp_path_factory):
     """A Prefect server on a free loopback port, and `tinsach serve` registered against it.
 
     As `make server` then `make serve`: the server generates its credential into PREFECT_HOME and
-    `tinsach serve` finds it there.
+    `tinsach serve` finds it there; runs may use the repository and one data folder (TINSACH_DATA_ROOTS).
     """
     home = tmp_path_factory.mktemp("prefect-home")
     data = tmp_path_factory.mktemp("data-root")
@@ -61,7 +62,7 @@ def served(tmp_path_factory):
     try:
         wait_for(lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 180, "the Prefect server")
         auth = read_credential(credential_file(home))
-        serve_env = {**env, "PREFECT_API_URL": api}
+        serve_env = {**env, "PREFECT_API_URL": api, DATA_ROOTS_ENV: f"{ROOT}{os.pathsep}{data}"}
         serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], env=serve_env, cwd=ROOT,
                                  stdout=(home / "serve.log").open("wb"), stderr=subprocess.STDOUT)
         from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
@@ -95,7 +96,7 @@ def logged_in(served):
 def test_ui_triggered_run_writes_the_dataset(served):
     from prefect.deployments import run_deployment
 
-    out = served["data"] / "clean"
+    out = served["data"] / "clean"  # inside a data root
     with logged_in(served):
         flow_run = run_deployment("tinsach-clean-sources/clean-sources", timeout=300,
                                   parameters={"params": {"sources": [str(SEEDS)], "out": str(out), "batch_size": 2}})
@@ -171,3 +172,59 @@ def test_the_api_refuses_calls_without_the_credential(served):
     assert stat.S_IMODE(credential_file(served["home"]).stat().st_mode) == 0o600 and len(password) >= 40
     ui = httpx.get(f"http://127.0.0.1:{served['port']}/ui-settings", timeout=10).json()
     assert ui["auth"] == "BASIC"
+
+
+def create_run(served, params, enforce_schema=True):
+    """POST a run of clean-sources as the UI does (or as any API client may: with the schema check off)."""
+    user, _, password = served["auth"].partition(":")
+    for _ in range(5):  # 503: SQLite busy with the scheduler; Prefect's own client retries it the same way
+        answer = httpx.post(f"{served['api']}/deployments/{served['deployment'].id}/create_flow_run",
+                            auth=(user, password), timeout=30,
+                            json={"parameters": {"params": params}, "enforce_parameter_schema": enforce_schema})
+        if answer.status_code != 503:
+            break
+        time.sleep(2)
+    return answer
+
+
+def test_the_form_refuses_paths_outside_the_data_roots(served, tmp_path):
+    data, outside = served["data"], tmp_path  # tmp_path: not under a data root
+    # the message names the field and the roots (outside), or the `..` it refuses
+    for field, params, says in [
+        ("params.out", {"sources": [str(SEEDS)], "out": str(outside / "ds")}, f"does not match '^(?:{ROOT}(?:/|$)|"),
+        ("params.sources[0]", {"sources": [str(outside)], "out": str(data / "ds")}, data.name),
+        ("params.out", {"sources": [str(SEEDS)], "out": f"{data}/../escaped"}, r"should not be valid under {'pattern': '(?:^|/)\\.\\."),
+        ("params.sources[0]", {"sources": ["raw/../../.."], "out": "clean"}, "should not be valid"),
+    ]:
+        answer = create_run(served, params)
+        assert answer.status_code == 409, (params, answer.text)
+        detail = answer.json()["detail"]
+        assert f"field '{field}'" in detail and says in detail, detail
+    assert not any(outside.iterdir()) and not (data.parent / "escaped").exists()
+    # the form says where paths may point
+    schema = served["deployment"].parameter_openapi_schema["definitions"]["CleanParams"]["properties"]
+    assert str(data) in schema["out"]["description"] and str(ROOT) in schema["sources"]["description"]
+
+
+def test_a_run_cannot_escape_the_roots_through_a_symlink_or_without_the_form(served, tmp_path):
+    data, outside = served["data"], tmp_path
+    (data / "link").symlink_to(outside, target_is_directory=True)
+    # lexically inside, so the form lets it through: the flow resolves it and refuses to start
+    through_link = create_run(served, {"sources": [str(SEEDS)], "out": str(data / "link" / "ds")})
+    # any API client may switch the schema check off: the flow still refuses
+    unchecked = create_run(served, {"sources": [f"{data}/../{outside.name}"], "out": str(outside / "ds")},
+                           enforce_schema=False)
+    assert through_link.status_code == unchecked.status_code == 201, (through_link.text, unchecked.text)
+    user, _, password = served["auth"].partition(":")
+
+    def finished(run_id):
+        run = httpx.get(f"{served['api']}/flow_runs/{run_id}", auth=(user, password), timeout=10).json()
+        return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+    first = wait_for(lambda: finished(through_link.json()["id"]), 180, "the run through the symlink")
+    second = wait_for(lambda: finished(unchecked.json()["id"]), 180, "the run without the schema check")
+    assert first["state"]["type"] == second["state"]["type"] == "FAILED"
+    assert "params.out" in first["state"]["message"] and "outside the data roots" in first["state"]["message"]
+    assert "params.sources[0]" in second["state"]["message"] and "params.out" in second["state"]["message"]
+    assert str(data) in second["state"]["message"] and DATA_ROOTS_ENV in second["state"]["message"]
+    assert not any(outside.iterdir())  # nothing written outside
