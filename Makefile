@@ -45,9 +45,12 @@ clean-output:
 
 # A local Prefect server with its UI on http://127.0.0.1:4200 (SQLite in .prefect/, loopback only);
 # old flow runs and events are vacuumed so the database does not grow without bound (flows/server.py).
+# Behind a login: TINSACH_AUTH=user:password if set, else a credential generated once into
+# .prefect/tinsach-api-auth (mode 600); the UI asks for it (docs/deployments.md).
 server: setup
 	$(UV) run --frozen tinsach server --port 4200
 
-# Register the deployments with the server above and run them (scheduled and UI-triggered).
+# Register the deployments with the server above and run them (scheduled and UI-triggered). Logs in with
+# the credential above by itself; runs may only use paths inside TINSACH_DATA_ROOTS (default: here).
 serve: setup
 	PREFECT_API_URL=http://127.0.0.1:4200/api $(UV) run --frozen tinsach serve

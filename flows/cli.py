@@ -26,6 +26,7 @@ def run(
     dask_address: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://host:8786).")] = None,
 ) -> None:
     """Run the cleaning flow once over SOURCES and write the Parquet dataset."""
+    _log_in()
     from flows.pipeline import clean_pipeline, task_runner
 
     flow = clean_pipeline.with_options(task_runner=task_runner(runner, workers, dask_address))
@@ -95,7 +96,8 @@ def crawl(
     """Fetch new pages from feeds, sitemaps and URLs into the WARC store, then clean them."""
     if not urls and sources_file is None:
         raise typer.BadParameter("give URLs or --sources")
-    from flows.params import CrawlParams
+    _log_in()
+    from flows.params import DATA_ROOTS_ENV, CrawlParams
     from flows.pipeline import ALLOW_PRIVATE_ENV, crawl_and_clean, crawl_config
     from scraper.urls import address_policy
 
@@ -115,6 +117,7 @@ def crawl(
     else:
         if allow:
             os.environ[ALLOW_PRIVATE_ENV] = allow  # this process only: the CLI user is the operator
+        os.environ[DATA_ROOTS_ENV] = os.path.abspath(os.sep)  # and is not confined to the data roots either
         report = crawl_and_clean(params)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
@@ -125,13 +128,33 @@ def crawl(
 
 
 @app.command()
-def server(port: Annotated[int, typer.Option(min=1, max=65535, help="Loopback port of the API and UI.")] = 4200) -> None:
-    """Start a local Prefect server and UI on 127.0.0.1 (SQLite, old runs and events vacuumed)."""
+def server(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Loopback port of the API and UI.")] = 4200,
+    no_auth: Annotated[bool, typer.Option("--no-auth", help="No login: any local user and any web page your browser opens can start runs.")] = False,
+) -> None:
+    """Start a local Prefect server and UI on 127.0.0.1 (SQLite, old runs and events vacuumed), behind a login."""
     import sys
 
-    from flows.server import server_env
+    from prefect.settings import get_current_settings
 
-    os.execve(sys.executable, [sys.executable, "-m", "prefect", "server", "start"], server_env(port))
+    from flows.server import CredentialError, server_credential, server_env
+
+    if no_auth:
+        auth = None
+        console.print("[bold red]The API has no login[/] (--no-auth): every local user can start runs.", highlight=False)
+    else:
+        try:
+            auth, origin = server_credential(get_current_settings().home)
+        except CredentialError as error:
+            raise typer.BadParameter(str(error)) from error
+        user = auth.partition(":")[0]
+        console.print(
+            f"API and UI login: basic auth, user [bold]{user}[/], credential (user:password) from {origin}.\n"
+            "In the UI, enter the whole credential, user:password, as the password. `make serve` and\n"
+            "`tinsach serve/run/crawl` with the same PREFECT_HOME (or TINSACH_AUTH) log in by themselves;\n"
+            "other Prefect clients need PREFECT_API_AUTH_STRING set to it.", highlight=False)
+    sys.stdout.flush()  # execve drops Python's buffers
+    os.execve(sys.executable, [sys.executable, "-m", "prefect", "server", "start"], server_env(port, auth))
 
 
 @app.command()
@@ -142,10 +165,22 @@ def serve(
     paused: Annotated[bool, typer.Option(help="Register the schedule paused.")] = False,
 ) -> None:
     """Register tinsach's deployments with the Prefect server and run them (scheduled and from the UI)."""
+    _log_in()
     from flows import serve as serving
     from flows.params import ServeConfig
 
     serving.run(ServeConfig(cron=cron, timezone=timezone, sources_file=sources_file, paused=paused))
+
+
+def _log_in() -> None:
+    """Give this process's Prefect client the local server's credential (flows/server.py), or stop with why not."""
+    from flows.server import CredentialError, use_local_credential
+
+    try:
+        use_local_credential()
+    except CredentialError as error:
+        console.print(f"[red]{error}[/]", highlight=False)
+        raise typer.Exit(2) from error
 
 
 @app.command()

@@ -29,7 +29,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from dataset import inputs, runner, store
 from dataset.commit import commit, staging
-from flows.params import BackfillParams, CleanParams, CrawlParams
+from flows.params import BackfillParams, CleanParams, CrawlParams, check_paths
 from flows.report import crawl_markdown, run_markdown
 
 # The library logs batch summaries at INFO; Prefect forwards its loggers to the API (and the UI) when
@@ -256,6 +256,7 @@ def clean_pipeline(
 @flow(name="tinsach-clean-sources", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
 def clean_sources(params: CleanParams = CleanParams()) -> dict[str, Any]:  # noqa: B008 (a frozen model)
     """Clean local pages (HTML, text dumps, WARC files) into the Parquet dataset (the UI's manual run)."""
+    check_paths(params)  # the form's pattern is advisory (any API client can skip it); this decides
     refs = discover_inputs(list(params.sources))
     return run_batches(refs, params.out, params.batch_size)
 
@@ -263,6 +264,7 @@ def clean_sources(params: CleanParams = CleanParams()) -> dict[str, Any]:  # noq
 @flow(name="tinsach-backfill", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
 def backfill(params: BackfillParams) -> dict[str, Any]:
     """Clean the raw pages of one site (and date range) from the WARC store into a dataset."""
+    check_paths(params)
     refs = select_site_records(params.raw_dir, params.site, params.since, params.until)
     get_run_logger().info("%d raw pages of %s between %s and %s", len(refs), params.site, params.since, params.until)
     return run_batches(refs, params.out, params.batch_size)
@@ -306,8 +308,10 @@ def crawl_and_clean(params: CrawlParams = CrawlParams()) -> dict[str, Any]:  # n
     """Crawl the configured sites and URL lists into the raw store, then clean what was fetched.
 
     Non-public addresses are refused (SSRF) unless the process running the flow has them in
-    TINSACH_ALLOW_PRIVATE_HOSTS (`loopback` for tests and local fixtures; see allowed_addresses).
+    TINSACH_ALLOW_PRIVATE_HOSTS (`loopback` for tests and local fixtures; see allowed_addresses). Paths
+    must be inside the data roots (TINSACH_DATA_ROOTS), as for every flow a deployment runs.
     """
+    check_paths(params)
     logger = get_run_logger()
     config = crawl_config(params)
     run_id = store.new_run_id()

@@ -74,6 +74,7 @@ def test_crawl_and_clean_flow_against_a_local_site(tmp_path, monkeypatch):
         params = CrawlParams(sources_file=None, urls=urls, raw_dir=str(tmp_path / "raw"), out=str(tmp_path / "clean"),
                              delay_seconds=0.0)
         monkeypatch.setenv("TINSACH_ALLOW_PRIVATE_HOSTS", "loopback")  # the fixture site is on 127.0.0.1
+        monkeypatch.setenv("TINSACH_DATA_ROOTS", str(tmp_path))  # the flow's paths are confined to its roots
         result = crawl_and_clean(params)
     assert result["crawl"]["fetched"] == 3 and result["crawl"]["refused"] == {"robots.txt": 1}
     assert result["clean"]["written"] == 2 and result["clean"]["rejected"] == {"unreadable": 1}
