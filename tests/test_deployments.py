@@ -228,3 +228,31 @@ def test_a_run_cannot_escape_the_roots_through_a_symlink_or_without_the_form(ser
     assert "params.sources[0]" in second["state"]["message"] and "params.out" in second["state"]["message"]
     assert str(data) in second["state"]["message"] and DATA_ROOTS_ENV in second["state"]["message"]
     assert not any(outside.iterdir())  # nothing written outside
+
+
+def test_a_run_waits_for_the_datasets_commit_slot(served):
+    """Deployment runs take the dataset's global concurrency limit around their commit: with its one slot
+    held elsewhere (a run on another machine sharing the folder), a run cleans, says it waits, writes
+    nothing, and commits once the slot is free."""
+    from prefect.client.orchestration import get_client
+    from prefect.concurrency.sync import concurrency
+    from prefect.deployments import run_deployment
+
+    from flows.pipeline import commit_limit_name, ensure_commit_limit
+
+    out = served["data"] / "slot"
+    name = commit_limit_name(out)
+    with logged_in(served), get_client(sync_client=True) as client:
+        ensure_commit_limit(name)
+        assert client.read_global_concurrency_limit_by_name(name).limit == 1
+        with concurrency(name, occupy=1, strict=True):  # the other machine's commit
+            flow_run = run_deployment("tinsach-clean-sources/clean-sources", timeout=0,
+                                      parameters={"params": {"sources": [str(SEEDS)], "out": str(out)}})
+            wait_for(lambda: any("waiting for the commit slot" in log.message for log in client.read_logs()
+                                 if log.flow_run_id == flow_run.id), 180, "the run to wait for the slot")
+            time.sleep(2)
+            assert not list(out.glob("site=*/*.parquet"))  # cleaned and staged, not committed
+        done = wait_for(lambda: (run := client.read_flow_run(flow_run.id)).state.is_final() and run, 180,
+                        "the run to commit")
+        assert done.state.is_completed(), done.state
+    assert ds.dataset(out, format="parquet", partitioning="hive").to_table().num_rows == 5
