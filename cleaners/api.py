@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from cleaners.decode import decode_bytes
 from cleaners.document import Document, Removal
 from cleaners.extract import (
+    EXTRACT_MAX_ELEMENTS,
     SCOPE_MIN_CHARS,
     Cascade,
     article_scope,
@@ -55,7 +56,7 @@ def clean_html(
     prune_related(tree, roles)
     meta = page_meta(tree, url, roles)
     if thorough:
-        blocks = html_blocks(tree, url, cascade="always")
+        blocks = html_blocks(tree, url, cascade="always", fallback_max=EXTRACT_MAX_ELEMENTS)
     else:
         # A page with neither article markup nor a publication date is a listing (rejected downstream): the
         # fallback extractors are not worth running on it. An article with little <p> text is where
@@ -114,7 +115,7 @@ def _document(page: Page) -> Document:
     lead: str | None = leads[0] if leads else None
     if lead is None and meta.visible_lead and page.from_html:
         lead = meta.visible_lead  # a sapo the extractor left out but the page shows (not just a meta tag)
-        if dedup_key(lead) in {dedup_key(t) for t in by_role.get(BODY, [])}:
+        if dedup_key(lead) in {b.key for b in page.blocks if b.role == BODY}:
             lead = None
     bylines = [BYLINE_NOTE.sub("", b) for b in by_role.get(AUTHOR, [])]
     if bylines:

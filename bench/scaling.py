@@ -1,0 +1,77 @@
+"""How cleaning time and memory grow with the page: pages of many small blocks at doubling sizes.
+
+    uv run --frozen python bench/scaling.py [--shapes p,li,...] [--blocks 18203,36406,72812,145624]
+
+Each shape of tests/hostile/shapes.py (many short <p>, the same with inline markup, <li>, <div>s,
+<br>-separated lines, headings, links, table cells, and the same lines as a text dump) is generated
+with each number of blocks (by default 1/8, 1/4, 1/2 and all of the 145,624 short <p> in 9.3 MB of
+issue 12) and cleaned once with `clean_html` (`clean_text` for the dump), all in this one process. Printed per page: seconds (wall and this process's CPU
+time: the machine is shared, CPU time is what the page cost), seconds of CPU per MiB, the growth
+of CPU time over the previous size (about 2 for a doubling is linear, 4 quadratic) and the peak
+resident memory of the process while it cleaned that page (VmHWM, reset before each page; the
+interpreter, libraries and the page's bytes included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from cleaners import clean_html, clean_text
+from tests.hostile.shapes import ISSUE_BLOCKS, SHAPES, MiB, page_of
+
+
+def _peak_rss() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")  # VmHWM back to the current resident set (Linux 4.0+)
+    except OSError:
+        pass
+
+
+def clean(shape: str, data: bytes) -> int:
+    """Clean one generated page; returns how many paragraphs it kept."""
+    doc = clean_text(data.decode()) if shape == "text" else clean_html(data)
+    return len(doc.paragraphs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--blocks", default=",".join(str(ISSUE_BLOCKS // 2**k) for k in (3, 2, 1, 0)),
+                        help="lines per page, smallest first")
+    args = parser.parse_args()
+    shapes = args.shapes.split(",")
+    counts = [int(n) for n in args.blocks.split(",")]
+    for shape in shapes:  # warm-up: imports, the language model, jusText's stoplists, regex caches
+        clean(shape, page_of(shape, 1000))
+    print("| shape | lines | MiB | paragraphs out | seconds (wall) | seconds (CPU) | CPU s/MiB | growth | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for shape in shapes:
+        previous = None
+        for count in counts:
+            data = page_of(shape, count)
+            _reset_peak()
+            wall, cpu = time.perf_counter(), time.process_time()
+            blocks = clean(shape, data)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            mib = len(data) / MiB
+            growth = f"{cpu / previous:.2f}" if previous else ""
+            print(f"| {shape} | {count:,} | {mib:.2f} | {blocks:,} | {wall:.2f} | {cpu:.2f} | {cpu / mib:.2f} | {growth} "
+                  f"| {_peak_rss() / MiB:.0f} MiB |", flush=True)
+            previous = cpu
+            del data
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
