@@ -46,7 +46,8 @@ def clean_html(
 
     By default trafilatura reads only the article's container (headline plus most paragraph text) and
     runs its fallback extractors only when its own result looks short or deficient; `thorough=True`
-    gives it the whole page and always runs them (trafilatura's default; about twice as slow).
+    gives it the whole page and always runs them (trafilatura's default; about twice as slow). A tree too
+    big for trafilatura's cost to stay linear is read in pieces (`extract.html_blocks`).
     """
     text = decode_bytes(html, charset)[0] if isinstance(html, bytes) else html
     tree = parse_html(text)

@@ -505,9 +505,9 @@ Cascade = Literal["always", "doubtful", "never"]
 # whole (a piece of nothing but the navigation boxes that end a Wikipedia page), so real pages stay
 # whole: the largest measured has 9,888 elements (Wikipedia, 1 MB, given whole by `thorough`; 9,227 in
 # its article's container), and the fallbacks ran on at most 2,173 (wikipedia-4) on the 132 pages of
-# ../shared/devset-readability and the bundled samples. At the limits a page of short blocks costs
-# about 1.5 s (20,000 <p>, 1.4 MiB) and 2 s (5,000 headings or list items read by the fallbacks,
-# 0.35 MiB). Pieces of 1,000 were the fastest measured on pages of 2 MiB (500 to 8,000 tried).
+# ../shared/devset-readability and the bundled samples. At the limits trafilatura takes ~1.3 s on
+# 20,000 short <p> (1.3 MiB) and ~2 s on 5,000 headings or list items the fallbacks read (0.35 MiB).
+# Pieces of 1,000 were the fastest measured on pages of 2 MiB (500 to 8,000 tried).
 EXTRACT_MAX_ELEMENTS = 20_000
 FALLBACK_MAX_ELEMENTS = 5_000
 EXTRACT_PIECE_ELEMENTS = 1_000
