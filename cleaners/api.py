@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from cleaners.decode import decode_bytes
 from cleaners.document import Document, Removal
 from cleaners.extract import (
+    EXTRACT_MAX_ELEMENTS,
     SCOPE_MIN_CHARS,
     Cascade,
     article_scope,
@@ -46,7 +47,8 @@ def clean_html(
 
     By default trafilatura reads only the article's container (headline plus most paragraph text) and
     runs its fallback extractors only when its own result looks short or deficient; `thorough=True`
-    gives it the whole page and always runs them (trafilatura's default; about twice as slow).
+    gives it the whole page and always runs them (trafilatura's default; about twice as slow). A tree too
+    big for trafilatura's cost to stay linear is read in pieces (`extract.html_blocks`).
     """
     text = decode_bytes(html, charset)[0] if isinstance(html, bytes) else html
     tree = parse_html(text)
@@ -56,7 +58,7 @@ def clean_html(
     prune_related(tree, roles)
     meta = page_meta(tree, url, roles)
     if thorough:
-        blocks = html_blocks(tree, url, cascade="always")
+        blocks = html_blocks(tree, url, cascade="always", fallback_max=EXTRACT_MAX_ELEMENTS)
     else:
         # A page with neither article markup nor a publication date is a listing (rejected downstream): the
         # fallback extractors are not worth running on it. An article with little <p> text is where
@@ -115,7 +117,7 @@ def _document(page: Page) -> Document:
     lead: str | None = leads[0] if leads else None
     if lead is None and meta.visible_lead and page.from_html:
         lead = meta.visible_lead  # a sapo the extractor left out but the page shows (not just a meta tag)
-        if dedup_key(lead) in {dedup_key(t) for t in by_role.get(BODY, [])}:
+        if dedup_key(lead) in {b.key for b in page.blocks if b.role == BODY}:
             lead = None
     bylines = [BYLINE_NOTE.sub("", b) for b in by_role.get(AUTHOR, [])]
     if bylines:

@@ -7,6 +7,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from copy import deepcopy
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -118,7 +119,9 @@ def element_roles(tree: lxml.html.HtmlElement) -> dict[str, list[lxml.html.HtmlE
     """Elements per role ("related", "breadcrumb", "caption", "author", "date"), in document order."""
     found: dict[str, list[lxml.html.HtmlElement]] = {role: [] for role in _ROLE_WORDS}
     found["caption"] = []
-    nodes = tree.xpath("//*[@class or @id] | //figcaption")
+    # one location path, not a union ("a | b"): libxml2 merges the sets of a union by comparing every
+    # node of one with every node of the other, quadratic on a page with many of both
+    nodes = tree.xpath("//*[@class or @id or self::figcaption]")
     for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, lxml.html.HtmlElement):
             continue
@@ -133,12 +136,12 @@ def element_roles(tree: lxml.html.HtmlElement) -> dict[str, list[lxml.html.HtmlE
             if pattern.search(words):
                 found[role].append(node)
     # microdata and ARIA say it without a class: rel/itemprop author, BreadcrumbList, aria-label
-    for node in _elements(tree, "//*[@rel='author' or @itemprop='author']"):
-        if node not in found["author"]:
-            found["author"].append(node)
-    for node in _elements(tree, "//*[contains(@itemtype, 'BreadcrumbList') or @aria-label='breadcrumb']"):
-        if node not in found["breadcrumb"]:
-            found["breadcrumb"].insert(0, node)
+    authors = set(found["author"])
+    found["author"] += [n for n in _elements(tree, "//*[@rel='author' or @itemprop='author']") if n not in authors]
+    crumbs = set(found["breadcrumb"])
+    marked = [n for n in _elements(tree, "//*[contains(@itemtype, 'BreadcrumbList') or @aria-label='breadcrumb']")
+              if n not in crumbs]
+    found["breadcrumb"] = marked[::-1] + found["breadcrumb"]
     found["related"] = [n for n in found["related"] if n.tag in _CONTAINERS and not n.xpath(".//h1")]
     found["caption"] = [n for n in found["caption"] if n.tag == "figcaption" or not n.xpath(".//figcaption")]
     found["date"] = [n for n in found["date"] if n.tag not in _NOT_DATES]
@@ -377,7 +380,7 @@ def _published(tree: lxml.html.HtmlElement, values: dict[str, list[str]], articl
 def _section_above_title(tree: lxml.html.HtmlElement, title: str) -> str | None:
     """A lone short link just above the headline, the usual place of a section label."""
     key = dedup_key(title)
-    heading = next((n for n in tree.xpath("//h1 | //*[contains(@class, 'title')]")
+    heading = next((n for n in tree.xpath("//*[self::h1 or contains(@class, 'title')]")
                     if dedup_key(clean_space(n.text_content())) == key), None)
     if heading is None:
         return None
@@ -466,11 +469,13 @@ _BLOCK_TAGS = {"p": "p", "head": "heading", "quote": "quote", "item": "li", "row
 # when its result shows one of those signs: the same output as the default where the default would
 # have kept its own extraction anyway (bench/english_eval.py measures both on the same pages).
 FULL_CASCADE_BELOW_CHARS = 1000
-_DOUBTFUL_XPATH = ".//figure|.//aside|.//nav|.//footer|.//iframe|.//noscript|.//button|.//input|.//select"
+_DOUBTFUL_XPATH = ("descendant::*[self::figure or self::aside or self::nav or self::footer or self::iframe"
+                   " or self::noscript or self::button or self::input or self::select][1]")
 
 
-def _doubtful(body: etree._Element | None, text: str) -> bool:
-    if body is None or len(text) < FULL_CASCADE_BELOW_CHARS:
+def _doubtful(result: Any) -> bool:
+    body: etree._Element | None = getattr(result, "body", None)
+    if body is None or len(getattr(result, "text", None) or "") < FULL_CASCADE_BELOW_CHARS:
         return True
     paragraphs = len(body.findall(".//p"))
     return paragraphs == 0 or len(body.findall(".//table")) > paragraphs or bool(body.xpath(_DOUBTFUL_XPATH))
@@ -485,16 +490,131 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str | None, fast: bool) -> An
 
 Cascade = Literal["always", "doubtful", "never"]
 
+# trafilatura and its fallback extractors have steps whose cost grows with the square of what they are
+# given: libxml2 merges the node sets of "//p//text()" without an index (each text node found is
+# compared with all found before it), jusText walks past every short paragraph between a short one and
+# its nearest long one (145,624 short <p> took 202 s). So a tree of more than EXTRACT_MAX_ELEMENTS
+# elements, or of more than FALLBACK_MAX_ELEMENTS when the fallback extractors (the steeper) run on it,
+# goes to them in consecutive pieces of at most EXTRACT_PIECE_ELEMENTS, each under copies of its
+# content's ancestors (tag and attributes: the article's container is still recognized), and the cost
+# grows linearly with the page. A piece read alone can keep what trafilatura would have left out of the
+# whole (a piece of nothing but the navigation boxes that end a Wikipedia page), so real pages stay
+# whole: the largest measured has 9,888 elements (Wikipedia, 1 MB, given whole by `thorough`; 9,227 in
+# its article's container), and the fallbacks ran on at most 2,173 (wikipedia-4) on the 132 pages of
+# ../shared/devset-readability and the bundled samples. At the limits trafilatura takes ~1.3 s on
+# 20,000 short <p> (1.3 MiB) and ~2 s on 5,000 headings or list items the fallbacks read (0.35 MiB).
+# Pieces of 1,000 were the fastest measured on pages of 2 MiB (500 to 8,000 tried).
+EXTRACT_MAX_ELEMENTS = 20_000
+FALLBACK_MAX_ELEMENTS = 5_000
+EXTRACT_PIECE_ELEMENTS = 1_000
 
-def html_blocks(tree: lxml.html.HtmlElement, url: str | None, cascade: Cascade = "doubtful") -> list[Block]:
+
+def html_blocks(tree: lxml.html.HtmlElement, url: str | None, cascade: Cascade = "doubtful",
+                fallback_max: int = FALLBACK_MAX_ELEMENTS) -> list[Block]:
     """The main text as blocks, by trafilatura (its own dedup off: its cache is global and order-dependent).
 
     `cascade`: when trafilatura's fallback extractors (readability, jusText) run after its own — "always"
     (trafilatura's default), "doubtful" (only when its own result looks short or deficient) or "never".
+    A tree of more than EXTRACT_MAX_ELEMENTS elements, or of more than `fallback_max` when the fallbacks
+    run, is read in pieces of EXTRACT_PIECE_ELEMENTS.
     """
+    size = int(tree.xpath("count(descendant-or-self::*)"))
+    if size > EXTRACT_MAX_ELEMENTS or (cascade == "always" and size > fallback_max):
+        return [block for piece in pieces(tree, EXTRACT_PIECE_ELEMENTS) for block in _main_text(piece, url, cascade)]
     result = _trafilatura(tree, url, fast=cascade != "always")
-    if cascade == "doubtful" and _doubtful(getattr(result, "body", None), getattr(result, "text", None) or ""):
+    if cascade == "doubtful" and _doubtful(result):
+        if size > fallback_max:
+            return [block for piece in pieces(tree, EXTRACT_PIECE_ELEMENTS) for block in _main_text(piece, url, cascade)]
         result = _trafilatura(tree, url, fast=False)
+    return _result_blocks(result)
+
+
+def _larger_than(root: etree._Element, limit: int) -> set[etree._Element]:
+    """The elements of `root` (itself included) with more than `limit` elements in their subtree."""
+    large: set[etree._Element] = set()
+    open_sizes: list[int] = []
+    for event, element in etree.iterwalk(root, events=("start", "end"), tag=etree.Element):
+        if event == "start":
+            open_sizes.append(1)
+            continue
+        size = open_sizes.pop()
+        if size > limit:
+            large.add(element)
+        if open_sizes:
+            open_sizes[-1] += size
+    return large
+
+
+def pieces(root: lxml.html.HtmlElement, limit: int) -> Iterator[lxml.html.HtmlElement]:
+    """`root`'s content, in document order, as new trees of at most `limit` elements (about: the copied
+    ancestors add theirs), each holding whole subtrees (one is split only when it holds more than
+    `limit`) under shallow copies (tag and attributes) of their ancestors. `root` is left as it is."""
+    large = _larger_than(root, limit)
+    if root not in large:
+        yield root
+        return
+    originals: list[etree._Element] = []  # the path from `root` to where the piece's content goes
+    copies: list[etree._Element] = []  # their copies in the current piece
+    size = 0
+
+    def container(path: list[etree._Element]) -> etree._Element:
+        """The copy of path[-1] in the current piece, made (with its ancestors' copies) if needed."""
+        nonlocal size
+        kept = 0
+        while kept < min(len(originals), len(path)) and originals[kept] is path[kept]:
+            kept += 1
+        del originals[kept:], copies[kept:]
+        for original in path[kept:]:
+            attrib: dict[str, str] = {str(k): str(v) for k, v in original.attrib.items()}
+            copy = (etree.SubElement(copies[-1], original.tag, attrib) if copies
+                    else lxml.html.Element(original.tag, attrib))
+            originals.append(original)
+            copies.append(copy)
+            size += 1
+        return copies[-1]
+
+    for path, item in _units(root, [root], large):
+        cost = 0 if isinstance(item, str) else sum(1 for _ in item.iter(etree.Element))
+        if copies and size + cost > limit:
+            yield copies[0]
+            originals.clear()
+            copies.clear()
+            size = 0
+        parent = container(path)
+        if not isinstance(item, str):
+            parent.append(deepcopy(item))  # its tail too: the text that follows it in `parent`
+            size += cost
+        elif len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + item
+        else:
+            parent.text = (parent.text or "") + item
+    if copies:
+        yield copies[0]
+
+
+def _units(element: etree._Element, path: list[etree._Element],
+           large: set[etree._Element]) -> Iterator[tuple[list[etree._Element], etree._Element | str]]:
+    """The content of a large element in document order, as (path of the element it sits in, a subtree
+    that is not large or a text); large subtrees are opened, their text and tail given as texts."""
+    if element.text:
+        yield path, element.text
+    for child in element:
+        if child not in large:
+            yield path, child
+            continue
+        yield from _units(child, [*path, child], large)
+        if child.tail:
+            yield path, child.tail
+
+
+def _main_text(tree: lxml.html.HtmlElement, url: str | None, cascade: Cascade) -> list[Block]:
+    result = _trafilatura(tree, url, fast=cascade != "always")
+    if cascade == "doubtful" and _doubtful(result):
+        result = _trafilatura(tree, url, fast=False)
+    return _result_blocks(result)
+
+
+def _result_blocks(result: Any) -> list[Block]:
     body = getattr(result, "body", None)
     if body is None:
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cleaners.normalize import dedup_key
 from cleaners.rules import LanguageRules
 
 # Roles a block can end in. Only BODY blocks become paragraphs.
@@ -26,6 +27,15 @@ class Block:
     link_chars: int = 0
     role: str = BODY
     reason: str = ""
+    _key: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """The text's dedup key, computed once: the steps compare blocks by it, and a page may hold more
+        blocks than `dedup_key`'s cache."""
+        if self._key is None:
+            self._key = dedup_key(self.text)
+        return self._key
 
     def drop(self, reason: str, role: str = DROPPED) -> None:
         """Take the block out of the body, saying why and where it went."""

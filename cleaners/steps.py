@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from cleaners.dates import is_date_line, parse_visible
-from cleaners.normalize import dedup_key, key_tokens, strip_accents
+from cleaners.normalize import dedup_key, strip_accents
 from cleaners.page import ATTRIBUTION, AUTHOR, BODY, CAPTION, LEAD, TITLE, Block, Page
 from cleaners.rules import COMMON_WIDGETS, pattern
 
@@ -37,8 +37,21 @@ BLURB_MAX_CHARS = 600
 # inserted in 45) scores 0.87; distinct paragraphs on one topic score below 0.4.
 NEAR_DUPLICATE_JACCARD = 0.8
 NEAR_DUPLICATE_MIN_WORDS = 8
+# A bigram found in more paragraphs of the page than this ("của các", "theo báo", or any bigram on a
+# page of 100,000 short paragraphs) is too common to find near-duplicates by: each paragraph is then
+# compared with a bounded number of others, so the step grows linearly with the page (with every
+# earlier paragraph sharing a bigram, 145,624 short ones took minutes). A near-duplicate still shares
+# its rarer bigrams; only a pair made of nothing but such common bigrams goes unnoticed. On the 132
+# pages of ../shared/devset-readability most pages hold no bigram in more than 30 paragraphs; the
+# most is "new zealand" in 326 of a Wikipedia page's 577 blocks.
+NEAR_DUPLICATE_MAX_SHARING = 8
 # A truncated teaser must carry enough words that its prefix match is not a coincidence.
 TEASER_MIN_WORDS = 6
+# A teaser is compared with the earlier kept blocks that open with its first words (all of them but
+# the last, which may be cut), the latest this many of them: a page of thousands of blocks opening
+# alike would otherwise compare each teaser with all of them.
+_TEASER_KEY_WORDS = TEASER_MIN_WORDS - 1
+TEASER_MAX_CANDIDATES = 64
 # How many lines at the top may hold the title, breadcrumb and date of a text dump.
 HEADER_WINDOW = 8
 BYLINE_MAX_WORDS = 6
@@ -87,7 +100,7 @@ def mark_widgets(page: Page) -> None:
         if _masthead(block.text, page):
             block.drop("masthead")
     for block in page.body():
-        key = dedup_key(block.text)
+        key = block.key
         if not key:
             block.drop("separator")
         elif key in widgets or key.rstrip(" 0123456789") in widgets or _widget_prefixed(block.text, prefix):
@@ -197,7 +210,7 @@ def find_title(page: Page) -> None:
     if page.meta.title:
         title_key = dedup_key(page.meta.title)
         for block in page.body():
-            if dedup_key(block.text) == title_key:
+            if block.key == title_key:
                 block.drop("repeated_title")
 
 
@@ -207,12 +220,18 @@ def mark_related(page: Page) -> None:
     prefix = page.rules.related_prefix if page.rules else None
     lone_links = page.rules is not None and page.rules.lone_link_headlines
     blocks = page.blocks
+    # the next block that is not the title, for each position (no step below makes a title: found once,
+    # in one backward pass; searching forward from each block costs the square of the blocks)
+    following: list[Block | None] = [None] * len(blocks)
+    for i in range(len(blocks) - 2, -1, -1):
+        after = blocks[i + 1]
+        following[i] = after if after.role != TITLE else following[i + 1]
     in_zone = after_headline = False
     for i, block in enumerate(blocks):
         if block.role != BODY:
             continue
-        nxt = next((b for b in blocks[i + 1 :] if b.role != TITLE), None)
-        if dedup_key(block.text) in headings:
+        nxt = following[i]
+        if block.key in headings:
             block.drop("related_heading")
             in_zone, after_headline = True, False
         elif prefix is not None and prefix.search(block.text) and len(block.text.split()) <= HEADLINE_MAX_WORDS + 5:
@@ -248,12 +267,13 @@ def mark_captions(page: Page) -> None:
     credit = page.rules.caption_credit if page.rules else None
     known = {dedup_key(c) for c in page.meta.captions}
     for block in page.body():
-        if dedup_key(block.text) in known or (credit is not None and credit.search(block.text)):
+        if block.key in known or (credit is not None and credit.search(block.text)):
             block.drop("caption", role=CAPTION)
 
 
-def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
-    return set(itertools.pairwise(tokens))
+def _jaccard(a: set[int], b: set[int]) -> float:
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
 
 
 def _is_prefix(short: list[str], long: list[str]) -> bool:
@@ -263,45 +283,68 @@ def _is_prefix(short: list[str], long: list[str]) -> bool:
     return short[:-1] == long[: len(short) - 1] and long[len(short) - 1].startswith(short[-1])
 
 
+def _bigrams(words: list[str]) -> set[int]:
+    # as hashes: a set of ints is built and compared several times faster than one of tuples, and is a
+    # fraction of its size; two distinct bigrams of one page share a 64-bit hash with negligible odds
+    return set(map(hash, itertools.pairwise(words)))
+
+
 def mark_repeats(page: Page) -> None:
     """Drop repeats within the page: exact and near-exact copies, and truncated "..." teasers of a later paragraph."""
     body = page.body()
-    tokens = [key_tokens(b.text) for b in body]
-    starting: dict[str, list[int]] = {}  # first word -> kept blocks
-    bigrams: dict[int, set[tuple[str, str]]] = {}  # of kept blocks long enough to compare
-    postings: dict[tuple[str, str], list[int]] = {}  # bigram -> those blocks
+    # A block's words are its key split at spaces, made again when needed rather than kept for every
+    # block (a page of 100,000 blocks would hold a million strings).
+    keys = [b.key for b in body]
+    starting: dict[int, list[int]] = {}  # hash of the first words -> kept blocks
+    postings: defaultdict[int, list[int]] = defaultdict(list)  # bigram -> kept blocks long enough to compare
+    occurrences: dict[int, int] = {}  # bigram -> blocks long enough to compare holding it
+    words_in: dict[int, int] = {}  # indexed block -> its number of words
     seen: set[str] = set()
     for i, block in enumerate(body):
-        key = " ".join(tokens[i])
+        key = keys[i]
         if key in seen:
             block.drop("duplicate_paragraph")
             continue
-        if ELLIPSIS_END.search(block.text) and len(tokens[i]) >= TEASER_MIN_WORDS:
-            following = [t for j in range(i + 1, min(i + 8, len(body))) for t in tokens[j]]
-            earlier = (tokens[j] for j in starting.get(tokens[i][0], ()))  # kept blocks with the same first word
-            if _is_prefix(tokens[i], following) or any(_is_prefix(tokens[i], t) for t in earlier):
+        words = key.split()
+        n = len(words)
+        if n >= TEASER_MIN_WORDS and ELLIPSIS_END.search(block.text):
+            following = [w for j in range(i + 1, min(i + 8, len(body))) for w in keys[j].split()]
+            # kept blocks that open with the same words (all but the teaser's last, maybe cut, word)
+            earlier = (keys[j].split() for j in starting.get(hash(tuple(words[:_TEASER_KEY_WORDS])), ())[-TEASER_MAX_CANDIDATES:])
+            if _is_prefix(words, following) or any(_is_prefix(words, t) for t in earlier):
                 block.drop("truncated_teaser")
                 continue
-        if len(tokens[i]) >= NEAR_DUPLICATE_MIN_WORDS:
-            grams = bigrams[i] = _bigrams(tokens[i])
-            n = len(tokens[i])
-            # earlier kept blocks sharing a bigram, found through an index (comparing with every earlier
-            # block is quadratic: 4,000 distinct paragraphs took 38 s), with how many they share
-            shared = Counter(j for gram in grams for j in postings.get(gram, ()))
-            for j, common in sorted(shared.items()):
-                m = len(tokens[j])
-                if not 0.8 * n <= m <= 1.25 * n:
-                    continue
-                if common / (len(grams) + len(bigrams[j]) - common) >= NEAR_DUPLICATE_JACCARD:
+        if n >= NEAR_DUPLICATE_MIN_WORDS:
+            grams = _bigrams(words)
+            # Earlier kept blocks sharing a bigram, found through an index (comparing with every earlier
+            # block is quadratic: 4,000 distinct paragraphs took 38 s). Common bigrams are left out of it.
+            rare = []
+            for gram in grams:
+                occurrences[gram] = count = occurrences.get(gram, 0) + 1
+                if count <= NEAR_DUPLICATE_MAX_SHARING:
+                    rare.append(gram)
+            # A near-duplicate holds NEAR_DUPLICATE_JACCARD of this block's bigrams, so at least `least` of
+            # its rare ones, and it is in the index under each (an earlier block indexed every bigram of
+            # its own that is still rare). Of any `probe` of the rare bigrams it then holds `hits` or more
+            # (pigeonhole): only the rarest `probe` are looked up, and only blocks found under `hits` of
+            # them are compared. A handful per block, where all blocks sharing a bigram were thousands.
+            least = int(NEAR_DUPLICATE_JACCARD * len(grams)) - (len(grams) - len(rare))
+            probe = min(len(rare), len(rare) - least + 2)
+            hits = max(1, least - (len(rare) - probe))
+            rarest = sorted(rare, key=occurrences.__getitem__)[:probe]
+            found = Counter(itertools.chain.from_iterable(postings.get(gram, ()) for gram in rarest))
+            for j in sorted(j for j, count in found.items() if count >= hits):
+                if 0.8 * n <= words_in[j] <= 1.25 * n and _jaccard(grams, _bigrams(keys[j].split())) >= NEAR_DUPLICATE_JACCARD:
                     block.drop("near_duplicate")
                     break
             if block.role != BODY:
                 continue
-            for gram in grams:
-                postings.setdefault(gram, []).append(i)
+            for gram in rare:
+                postings[gram].append(i)
+            words_in[i] = n
         seen.add(key)
-        if tokens[i]:
-            starting.setdefault(tokens[i][0], []).append(i)
+        if n >= _TEASER_KEY_WORDS:
+            starting.setdefault(hash(tuple(words[:_TEASER_KEY_WORDS])), []).append(i)
 
 
 def _site_like(name: str, page: Page) -> bool:
@@ -347,7 +390,7 @@ def mark_tail(page: Page) -> None:
             source = NOTE_SOURCE.match(note.group("note").strip()) if note else None
             if source and page.meta.source_attribution is None:
                 page.meta.source_attribution = source.group("src").strip()
-        elif page.meta.source_names and dedup_key(block.text) in page.meta.source_names:
+        elif page.meta.source_names and block.key in page.meta.source_names:
             block.drop("attribution", role=ATTRIBUTION)  # the page's source box, shown as a line
             if page.meta.source_attribution is None:
                 page.meta.source_attribution = block.text
@@ -362,7 +405,7 @@ def mark_lead(page: Page) -> None:
         return
     if page.from_html:
         wanted = dedup_key(page.meta.visible_lead or page.meta.description or "")
-        lead = next((b for b in body[:3] if wanted and dedup_key(b.text) == wanted), None)
+        lead = next((b for b in body[:3] if wanted and b.key == wanted), None)
     else:
         lead = body[0] if not _headline_like(body[0]) else None
     if lead is not None:

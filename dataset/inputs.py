@@ -25,8 +25,8 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 TEXT_SUFFIXES = frozenset({".txt"})
 WARC_SUFFIXES = frozenset({".warc"})
 # Larger pages are not news articles (the biggest article pages seen are ~2 MB; trafilatura itself
-# refuses 20 MB). The cap bounds a page's cleaning time (~1.5 s a MiB, under the 30 s limit, which the
-# flow's threads cannot enforce) and what a gzip bomb can make us allocate.
+# refuses 20 MB). The cap bounds a page's cleaning time (at most ~2 s a MiB, under the 30 s limit) and
+# memory (under 400 MiB for the process, bench/scaling.py), and what a gzip bomb can make us allocate.
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 

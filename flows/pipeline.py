@@ -329,7 +329,8 @@ def task_runner(kind: str = "threads", workers: int = 2, dask_address: str | Non
     """The task runner for a run: threads (default), processes, a local Dask cluster, or an existing one.
 
     Cleaning is CPU-bound Python: threads share one core (the GIL), processes and Dask workers use all.
-    Processes pay a few seconds of start-up each, so threads stay the default for small runs.
+    Processes pay a few seconds of start-up each, so threads stay the default for small runs. Each page
+    is held to its time limit in all of them (dataset/timelimit.py).
     """
     if dask_address or kind == "dask":
         from prefect_dask import DaskTaskRunner

@@ -25,6 +25,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from tests.hostile import shapes
+
 MiB = 1024 * 1024
 
 # Vietnamese sentences from parts: every article of the corpus gets its own (seeded) sentences, so no
@@ -284,6 +286,11 @@ def many_paragraphs(folder: Path, count: int = 1000) -> Path:
     return _write(folder / "many-paragraphs.html", page)
 
 
+def many_short_paragraphs(folder: Path) -> Path:
+    """The page of issue 12: 145,624 short <p> in 9.3 MB (202 s and 844 MB to clean before the fix)."""
+    return _write(folder / "many-short-paragraphs.html", shapes.page_of("p", shapes.ISSUE_BLOCKS))
+
+
 def nested(folder: Path, depth: int = 10_000) -> Path:
     """An article inside 10,000 nested <div>s."""
     inner = article("Bài báo nằm sâu trong trang", vi_paragraphs(28, 6), "https://example.vn/nested.html")
@@ -456,7 +463,7 @@ def long_word(folder: Path, size: int = 5 * MiB) -> Path:
 GENERATORS: tuple[Callable[[Path], Path], ...] = (
     empty, whitespace, unicode_whitespace, png, random_bytes, random_no_nul, nul_body, nul_tail, truncated,
     truncated_gzip, cp1258_declared_utf8, utf8_declared_latin1, cp1252_undeclared, cp1258_declared, nfd,
-    utf16_text, tcvn3, vni, big, many_paragraphs, nested, billion_laughs, gzip_bomb, warc_bomb, broken_warc, junk_warc,
+    utf16_text, tcvn3, vni, big, many_paragraphs, many_short_paragraphs, nested, billion_laughs, gzip_bomb, warc_bomb, broken_warc, junk_warc,
     truncated_warc, not_a_warc, empty_warc, home_page, tag_page, english, german, chinese, many_attributes,
     long_word,
 )

@@ -2,8 +2,8 @@
 
     uv run python -m tests.hostile.measure RESULT.json PROGRESS.log OUT_DIR REF...
 
-`dataset.runner.process_batch` runs the references in this process's main thread (where the 30 s page
-limit applies, as in `--runner processes` workers), then `dataset.commit.commit` writes the dataset
+`dataset.runner.process_batch` runs the references in this process's main thread (as `--runner
+processes` workers do; the 30 s page limit applies in any thread), then `dataset.commit.commit` writes the dataset
 into OUT_DIR. `process_one`, which the batch calls once per page, is wrapped to record each page's
 outcome, wall time and peak resident memory: VmHWM, reset before the page through
 /proc/self/clear_refs, so it is this process's footprint while it cleaned that page (the interpreter,
