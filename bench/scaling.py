@@ -25,31 +25,8 @@ import time
 
 from cleaners import clean_html, clean_text
 from dataset.inputs import MAX_PAGE_BYTES
+from tests.hostile.measure import proc_status, reset_peak
 from tests.hostile.shapes import ISSUE_BLOCKS, SHAPES, MiB, page_of
-
-
-def _peak_rss() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _rss() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _reset_peak() -> None:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-            clear.write("5")  # VmHWM back to the current resident set (Linux 4.0+)
-    except OSError:
-        pass
 
 
 def clean(shape: str, data: bytes) -> int:
@@ -64,14 +41,14 @@ def measure(shape: str, counts: list[int]) -> None:
     previous = None
     for count in counts:
         data = page_of(shape, count)
-        _reset_peak()
+        reset_peak()
         wall, cpu = time.perf_counter(), time.process_time()
         blocks = clean(shape, data)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         mib = len(data) / MiB
         growth = f"{cpu / previous:.2f}" if previous else ""
         print(f"| {shape} | {count:,} | {mib:.2f} | {blocks:,} | {wall:.2f} | {cpu:.2f} | {cpu / mib:.2f} | {growth} "
-              f"| {_peak_rss() / MiB:.0f} MiB |", flush=True)
+              f"| {proc_status('VmHWM') / MiB:.0f} MiB |", flush=True)
         previous = cpu
         del data
 
@@ -85,10 +62,10 @@ def at_cap(shape: str) -> None:
     while len(data) > MAX_PAGE_BYTES:
         count = int(count * MAX_PAGE_BYTES / len(data) * 0.99)
         data = page_of(shape, count)
-    before = _rss()
-    _reset_peak()
+    before = proc_status("VmRSS")
+    reset_peak()
     clean(shape, data)
-    print(f"| {shape} | {count:,} | {len(data) / MiB:.2f} | {before / MiB:.0f} MiB | {_peak_rss() / MiB:.0f} MiB |",
+    print(f"| {shape} | {count:,} | {len(data) / MiB:.2f} | {before / MiB:.0f} MiB | {proc_status('VmHWM') / MiB:.0f} MiB |",
           flush=True)
 
 

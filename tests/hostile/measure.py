@@ -27,7 +27,8 @@ from dataset import runner
 from dataset.commit import commit
 
 
-def _status(field: str) -> int:
+def proc_status(field: str) -> int:
+    """A memory field of /proc/self/status (VmRSS, VmHWM), in bytes."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
             if line.startswith(field + ":"):
@@ -35,7 +36,7 @@ def _status(field: str) -> int:
     return 0
 
 
-def _reset_peak() -> None:
+def reset_peak() -> None:
     try:
         with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
             clear.write("5")  # resets VmHWM to the current resident set (Linux 4.0+)
@@ -64,11 +65,11 @@ def run(refs: list[str], out: Path, progress: Path) -> dict[str, Any]:
     def measured(ref: str, timeout: float = runner.PAGE_TIMEOUT_SECONDS) -> Document | Reject:
         with progress.open("a", encoding="utf-8") as log:
             log.write(ref + "\n")
-        _reset_peak()
+        reset_peak()
         started = time.perf_counter()
         outcome = process_one(ref, timeout)
         seconds = time.perf_counter() - started
-        pages.append({"ref": ref, "seconds": seconds, "peak_rss": _status("VmHWM"), **summary(outcome)})
+        pages.append({"ref": ref, "seconds": seconds, "peak_rss": proc_status("VmHWM"), **summary(outcome)})
         return outcome
 
     runner.process_one = measured  # type: ignore[assignment]
